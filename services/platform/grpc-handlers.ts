@@ -84,7 +84,8 @@ export function serverStream<Req, Res>(
     };
     run().then(done, (err: unknown) => {
       done();
-      if (!ctx.signal.aborted) call.destroy(toServiceError(err, ctx.logger) as ServiceError);
+      // grpc-js sends a status for an 'error' event; destroy() would end the stream with none.
+      if (!ctx.signal.aborted) call.emit('error', toServiceError(err, ctx.logger));
     });
   };
 }
@@ -125,7 +126,8 @@ export function bidiStream<Req, Res>(
     };
     run().then(done, (err: unknown) => {
       done();
-      if (!ctx.signal.aborted) call.destroy(toServiceError(err, ctx.logger) as ServiceError);
+      // grpc-js sends a status for an 'error' event; destroy() would end the stream with none.
+      if (!ctx.signal.aborted) call.emit('error', toServiceError(err, ctx.logger));
     });
   };
 }

@@ -51,16 +51,29 @@ export function toServiceError(err: unknown, logger?: Logger): Partial<ServiceEr
   if (isTerrainError(err)) {
     metadata.set(SERVICE_KEY, err.service);
     for (const [key, value] of Object.entries(err.details)) {
-      metadata.set(DETAIL_PREFIX + key.toLowerCase().replace(/[^a-z0-9_.-]/g, '_'), value);
+      metadata.set(DETAIL_PREFIX + key.toLowerCase().replace(/[^a-z0-9_.-]/g, '_'), asciiSafe(value));
     }
     if (err.code === 'internal') logger?.error({ err }, 'internal error');
-    return { code: CODE_TO_STATUS[err.code], details: err.message, metadata };
+    return { code: CODE_TO_STATUS[err.code], details: escapeControls(err.message), metadata };
   }
   if (isAbortError(err)) {
     return { code: status.CANCELLED, details: 'request cancelled', metadata };
   }
   logger?.error({ err }, 'unexpected error');
   return { code: status.INTERNAL, details: 'internal error (see the server log)', metadata };
+}
+
+/**
+ * Control characters (a NUL in an offending path, say) cannot travel in HTTP/2 trailers: grpc-js
+ * would drop the status and the client would hang. Show them escaped instead.
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Metadata values must be printable ASCII. */
+function asciiSafe(text: string): string {
+  return escapeControls(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Rebuilds a typed Terrain error from a gRPC error a client received. */

@@ -12,15 +12,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { EtcdServer } from './etcd.ts';
-import type { S3Server } from './swift.ts';
 
-export type { EtcdServer } from './etcd.ts';
-export type { S3Server } from './swift.ts';
+/** The shared etcd of a run. Tests that kill or restart etcd start their own (services/platform/etcd/embedded.ts). */
+export interface TestEtcd {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** An S3-compatible server and the credentials to reach it. */
+export interface TestS3 {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  stop(): Promise<void>;
+}
 
 export interface TestEnv {
-  etcd: EtcdServer;
-  s3: S3Server;
+  etcd: TestEtcd;
+  s3: TestS3;
+  /** Which servers these are: local processes (etcd + Swift) or containers (etcd + MinIO). */
+  backend: 'processes' | 'containers';
   /** Scratch directory for this run (on /dev/shm when available); removed at the end. */
   scratchDir: string;
 }
@@ -30,6 +42,11 @@ let current: TestEnv | undefined;
 /** Set by root-hooks.ts once the servers answer. */
 export function setTestEnv(env: TestEnv | undefined): void {
   current = env;
+}
+
+/** The servers of this run, or undefined before setup/after teardown. */
+export function testEnvOrUndefined(): TestEnv | undefined {
+  return current;
 }
 
 /** The servers of this run. Throws when the harness did not start (the suite was run without root-hooks). */
@@ -44,7 +61,7 @@ export function uniquePrefix(name: string): string {
 }
 
 /** An S3 client for the harness's S3 server. */
-export function s3Client(s3: S3Server = testEnv().s3): S3Client {
+export function s3Client(s3: TestS3 = testEnv().s3): S3Client {
   return new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,

@@ -1,13 +1,16 @@
 /**
  * ObjectStore: the one interface every byte of Terrain's data passes through.
  *
- * Keys are '/'-separated strings without a leading slash (`chunks/<sha256>`, `index/<sha256>`).
+ * Keys are '/'-separated strings without a leading slash (`chunks/<sha256>`, `index/<sha256>`): no
+ * empty, '.' or '..' segment, no NUL, at most 1,024 UTF-8 bytes; any other key is INVALID_ARGUMENT
+ * on every backend. Listings are ordered by the keys' UTF-8 bytes (as S3 orders them).
  * Backends: `local` (a directory), `s3` (any S3-compatible server), `memory` (unit tests).
  * Every backend passes the one conformance suite in `conformance.ts`.
  *
  * Error contract (all errors are `TerrainError`s from `../errors.ts`):
  * - a missing key on get/head → `NOT_FOUND` (code `not_found`);
- * - a range that starts past the end of the object → `INVALID_ARGUMENT`;
+ * - a range that starts at or past the end of the object → `INVALID_ARGUMENT` (S3's 416), except
+ *   start 0, which reads an empty object; a negative or fractional range, or end < start, too;
  * - an aborted signal → the signal's reason (an `AbortError`), and the transfer stops;
  * - anything the backend cannot reach → `UNAVAILABLE`.
  *
@@ -38,13 +41,19 @@ export interface ObjectStore {
   list(prefix: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
 }
 
-/** What a put accepts: a whole buffer, or a stream of chunks of unknown total length. */
+/**
+ * What a put accepts: a whole buffer, or a stream of chunks of unknown total length. A stream may
+ * reuse a chunk's buffer once the store asks for the next chunk; the store stops the stream
+ * (`return()`) when the put fails or is aborted, without draining it.
+ */
 export type ObjectBody = Uint8Array | AsyncIterable<Uint8Array>;
 
 export interface SignalOptions {
   signal?: AbortSignal;
 }
 
+// An interface (not an alias) so that put-only options can be added without touching callers.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PutOptions extends SignalOptions {}
 
 export interface PutResult {
