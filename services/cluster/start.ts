@@ -1,0 +1,118 @@
+/**
+ * The embedded single-machine cluster behind `terrain up`: etcd as a child process (data under the
+ * data directory), every service in this one process on one gRPC port, and a local-directory
+ * object store — or an existing etcd and an S3 bucket when asked.
+ *
+ *   const cluster = await startCluster({ dataDir: '/home/me/.terrain' });
+ *   console.log(cluster.grpcAddress);
+ *   await cluster.stop();
+ *
+ * Data survives stop + start: etcd keeps its data directory (and its ports, recorded there), and
+ * the object store keeps its directory.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kv } from '../platform/etcd/index.ts';
+import { freeLoopbackPort, startEtcd, type EmbeddedEtcd } from '../platform/etcd/embedded.ts';
+import { GrpcServer } from '../platform/grpc-server.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
+import { openObjectStore } from '../platform/object-store/open.ts';
+import { CLUSTER_REQUIREMENTS, ensureSystemPackages } from '../platform/system-packages.ts';
+import { startPfs } from '../pfs/service.ts';
+
+export interface ClusterOptions {
+  dataDir: string;
+  /** `local:DIR` or `s3://BUCKET?endpoint=URL`; default `local:<dataDir>/objects`. */
+  storage?: string;
+  /** URL of an existing etcd; default: start one under `<dataDir>/etcd`. */
+  etcd?: string;
+  /** Default `127.0.0.1:1650`. */
+  grpcAddress?: string;
+  /** Where the S3 gateway listens (once it exists). */
+  s3Address?: string;
+  logLevel?: string;
+  /** Progress lines for the user (installing etcd, …). */
+  log?: (line: string) => void;
+}
+
+export interface RunningCluster {
+  grpcAddress: string;
+  s3Endpoint?: string;
+  etcdEndpoint: string;
+  storage: string;
+  /** The services that run in this process (their gRPC names). */
+  services: string[];
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_GRPC_ADDRESS = '127.0.0.1:1650';
+
+export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const logger: Logger = createLogger(options.logLevel ? { level: options.logLevel } : {});
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping the cluster');
+      }
+    }
+  };
+  try {
+    let etcdEndpoint = options.etcd;
+    if (!etcdEndpoint) {
+      ensureSystemPackages(CLUSTER_REQUIREMENTS, options.log ? { log: options.log } : {});
+      const etcd = await startEmbeddedEtcd(options.dataDir);
+      cleanups.push(() => etcd.stop());
+      etcdEndpoint = etcd.endpoint;
+    }
+    const kv = Kv.connect({ endpoints: [etcdEndpoint] });
+    cleanups.push(async () => kv.close());
+    const storage = options.storage ?? `local:${join(options.dataDir, 'objects')}`;
+    const objects = await openObjectStore(storage);
+    const server = new GrpcServer({ logger });
+    const pfs = await startPfs({}, { kv, objects, server, logger });
+    cleanups.push(() => pfs.stop());
+    const grpcAddress = options.grpcAddress ?? DEFAULT_GRPC_ADDRESS;
+    const { port } = await server.listen(grpcAddress);
+    cleanups.push(() => server.shutdown(5000));
+    const host = grpcAddress.slice(0, grpcAddress.lastIndexOf(':')) || '127.0.0.1';
+    return {
+      grpcAddress: `${host}:${port}`,
+      etcdEndpoint,
+      storage: objects.description,
+      services: ['terrain.pfs.v1.Pfs'],
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Starts etcd on the ports it used last time (recorded in its data directory), or free ones. */
+async function startEmbeddedEtcd(dataDir: string): Promise<EmbeddedEtcd> {
+  const etcdDir = join(dataDir, 'etcd');
+  mkdirSync(etcdDir, { recursive: true });
+  const portsFile = join(dataDir, 'etcd-ports.json');
+  let ports: { clientPort: number; peerPort: number } | undefined;
+  try {
+    ports = JSON.parse(readFileSync(portsFile, 'utf8')) as { clientPort: number; peerPort: number };
+  } catch {
+    ports = undefined;
+  }
+  const start = (p: { clientPort: number; peerPort: number }) =>
+    startEtcd({ dataDir: etcdDir, name: 'terrain', logFile: join(dataDir, 'etcd.log'), ...p });
+  let etcd: EmbeddedEtcd;
+  try {
+    etcd = await start(ports ?? { clientPort: await freeLoopbackPort(), peerPort: await freeLoopbackPort() });
+  } catch (err) {
+    if (!ports) throw err;
+    // The recorded ports are taken now: etcd keeps its data, only its listen addresses change.
+    etcd = await start({ clientPort: await freeLoopbackPort(), peerPort: await freeLoopbackPort() });
+  }
+  writeFileSync(portsFile, JSON.stringify({ clientPort: etcd.clientPort, peerPort: etcd.peerPort }));
+  return etcd;
+}

@@ -1,0 +1,31 @@
+// pfs as its own process, for split deployments: reads config once (TERRAIN_* variables or a
+// config file), connects to etcd and the object store, serves gRPC until SIGINT/SIGTERM.
+import { Kv } from '../platform/etcd/index.ts';
+import { loadConfig } from '../platform/config.ts';
+import { GrpcServer } from '../platform/grpc-server.ts';
+import { createLogger } from '../platform/logging.ts';
+import { openObjectStore } from '../platform/object-store/open.ts';
+import { startPfs } from './service.ts';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel });
+const kv = Kv.connect({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix, maxRecordBytes: config.maxRecordBytes });
+const objects = await openObjectStore(config.storage);
+const server = new GrpcServer({ logger });
+const pfs = await startPfs({}, { kv, objects, server, logger });
+await server.listen(config.grpcAddress);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'pfs stopping');
+    void (async () => {
+      await server.shutdown();
+      await pfs.stop();
+      kv.close();
+      process.exit(0);
+    })();
+  });
+}
