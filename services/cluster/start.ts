@@ -18,6 +18,7 @@ import { GrpcServer } from '../platform/grpc-server.ts';
 import { createLogger, type Logger } from '../platform/logging.ts';
 import { openObjectStore } from '../platform/object-store/open.ts';
 import { CLUSTER_REQUIREMENTS, ensureSystemPackages } from '../platform/system-packages.ts';
+import { addVersionService } from '../platform/version-service.ts';
 import { startPfs } from '../pfs/service.ts';
 
 export interface ClusterOptions {
@@ -75,6 +76,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const server = new GrpcServer({ logger });
     const pfs = await startPfs({}, { kv, objects, server, logger });
     cleanups.push(() => pfs.stop());
+    const services = ['terrain.pfs.v1.Pfs'];
+    addVersionService(server, () => services, logger);
     const grpcAddress = options.grpcAddress ?? DEFAULT_GRPC_ADDRESS;
     const { port } = await server.listen(grpcAddress);
     cleanups.push(() => server.shutdown(5000));
@@ -83,7 +86,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       grpcAddress: `${host}:${port}`,
       etcdEndpoint,
       storage: objects.description,
-      services: ['terrain.pfs.v1.Pfs'],
+      services,
       stop: stopAll,
     };
   } catch (err) {

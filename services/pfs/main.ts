@@ -5,7 +5,8 @@ import { loadConfig } from '../platform/config.ts';
 import { GrpcServer } from '../platform/grpc-server.ts';
 import { createLogger } from '../platform/logging.ts';
 import { openObjectStore } from '../platform/object-store/open.ts';
-import { startPfs } from './service.ts';
+import { addVersionService } from '../platform/version-service.ts';
+import { PFS_SERVICE_NAME, startPfs } from './service.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
@@ -13,6 +14,7 @@ const kv = Kv.connect({ endpoints: config.etcdEndpoints, prefix: config.etcdPref
 const objects = await openObjectStore(config.storage);
 const server = new GrpcServer({ logger });
 const pfs = await startPfs({}, { kv, objects, server, logger });
+addVersionService(server, () => [PFS_SERVICE_NAME], logger);
 await server.listen(config.grpcAddress);
 
 let stopping = false;

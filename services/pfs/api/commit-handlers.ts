@@ -47,16 +47,12 @@ export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets;
     }),
     listCommit: serverStream(logger, 'ListCommit', async function* (req, { signal }) {
       const repo = repoNameFrom(req.repo);
-      const from = req.from;
-      const branch = from && !from.id ? from.branch : undefined;
+      // `from` may be any ref (repo@branch, repo@id, repo@branch^N): resolve it to a commit first.
+      const plainBranch = req.from && req.from.branch && !req.from.id && !req.from.ancestors ? req.from.branch : undefined;
+      const from = !plainBranch && req.from && (req.from.id || req.from.branch) ? await commits.resolve(commitRefFrom({ ...req.from, repo: req.from.repo ?? { name: repo } }), { signal }) : undefined;
+      const to = req.to && (req.to.id || req.to.branch) ? await commits.resolve(commitRefFrom({ ...req.to, repo: req.to.repo ?? { name: repo } }), { signal }) : undefined;
       for await (const c of commits.list(
-        {
-          repo,
-          ...(branch ? { branch } : {}),
-          ...(from?.id ? { from: from.id } : {}),
-          ...(req.to?.id ? { to: req.to.id } : {}),
-          limit: Number(req.number),
-        },
+        { repo, ...(plainBranch ? { branch: plainBranch } : {}), ...(from ? { from: from.id } : {}), ...(to ? { to: to.id } : {}), limit: Number(req.number) },
         { signal },
       )) {
         if (req.origin && c.origin !== req.origin) continue;

@@ -32,8 +32,8 @@ export interface EtcdConnectOptions {
 
 /** Creates an etcd3 client with Terrain's fault handling. Close it with `client.close()`. */
 export function connectEtcd(options: EtcdConnectOptions): Etcd3 {
-  const hosts = (typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints]).map((e) =>
-    /^https?:\/\//.test(e) ? e : `http://${e}`,
+  const hosts = (typeof options.endpoints === 'string' ? [options.endpoints] : [...options.endpoints]).map(
+    (e) => (/^https?:\/\//.test(e) ? e : `http://${e}`),
   );
   const callTimeoutMs = options.callTimeoutMs ?? 10_000;
   return new Etcd3({
@@ -78,7 +78,10 @@ export function toTerrainError(err: unknown, what: string): TerrainError {
     });
   }
   if (message.includes('request is too large') || err instanceof GRPCResourceExhastedError) {
-    return platformErrors.resourceExhausted(`etcd: ${what}: etcd refused the request as too large (${message})`, options);
+    return platformErrors.resourceExhausted(
+      `etcd: ${what}: etcd refused the request as too large (${message})`,
+      options,
+    );
   }
   if (message.includes('too many operations in txn request')) {
     return platformErrors.invalidArgument(`etcd: ${what}: too many operations in one transaction`, options);
@@ -90,10 +93,20 @@ export function toTerrainError(err: unknown, what: string): TerrainError {
     return platformErrors.invalidArgument(`etcd: ${what}: ${message}`, options);
   }
   if (err instanceof GRPCDeadlineExceededError) {
-    return platformErrors.unavailable(`etcd: ${what}: no answer before the deadline; check that etcd is running`, options);
+    return platformErrors.unavailable(
+      `etcd: ${what}: no answer before the deadline; check that etcd is running`,
+      options,
+    );
   }
-  if (err instanceof GRPCUnavailableError || err instanceof ClientClosedError || (err instanceof Error && isRecoverableError(err))) {
-    return platformErrors.unavailable(`etcd: ${what}: etcd is unreachable (${message}); check that etcd is running`, options);
+  if (
+    err instanceof GRPCUnavailableError ||
+    err instanceof ClientClosedError ||
+    (err instanceof Error && isRecoverableError(err))
+  ) {
+    return platformErrors.unavailable(
+      `etcd: ${what}: etcd is unreachable (${message}); check that etcd is running`,
+      options,
+    );
   }
   return platformErrors.internal(`etcd: ${what}: ${message}`, options);
 }
@@ -108,7 +121,11 @@ export function cancelledError(what: string, signal?: AbortSignal): TerrainError
  * it aborts (the request may still reach etcd — a write's outcome is then unknown), and maps every
  * other failure through `toTerrainError`.
  */
-export async function etcdCall<T>(what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+export async function etcdCall<T>(
+  what: string,
+  signal: AbortSignal | undefined,
+  call: () => Promise<T>,
+): Promise<T> {
   if (signal?.aborted) throw cancelledError(what, signal);
   const promise = call();
   if (!signal) {
@@ -137,7 +154,8 @@ export async function etcdCall<T>(what: string, signal: AbortSignal | undefined,
 /** Parses an etcd revision (a decimal string) into a number; revisions stay far below 2^53 in practice. */
 export function parseRevision(value: string | number | undefined): number {
   const n = Number(value ?? 0);
-  if (!Number.isSafeInteger(n) || n < 0) throw platformErrors.internal(`etcd: unexpected revision "${String(value)}"`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw platformErrors.internal(`etcd: unexpected revision "${String(value)}"`);
   return n;
 }
 

@@ -54,13 +54,20 @@ export interface Leadership extends LeaderInfo {
 /** The key prefix of an election, relative to the Kv's namespace. */
 export function electionPrefix(name: string): string {
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(name)) {
-    throw platformErrors.invalidArgument(`election name "${name}" must be 1-200 letters, digits, ".", "_" or "-"`);
+    throw platformErrors.invalidArgument(
+      `election name "${name}" must be 1-200 letters, digits, ".", "_" or "-"`,
+    );
   }
   return `elections/${name}/`;
 }
 
 /** Resolves once `candidateId` leads election `name`. */
-export async function campaign(kv: Kv, name: string, candidateId: string, options: CampaignOptions = {}): Promise<Leadership> {
+export async function campaign(
+  kv: Kv,
+  name: string,
+  candidateId: string,
+  options: CampaignOptions = {},
+): Promise<Leadership> {
   const prefix = electionPrefix(name);
   const ownLease = options.lease === undefined;
   const lease =
@@ -108,7 +115,13 @@ export async function campaign(kv: Kv, name: string, candidateId: string, option
 }
 
 /** Waits until no candidate key created before ours remains. */
-async function waitForPredecessors(kv: Kv, prefix: string, ownRevision: number, signal: AbortSignal, label: string): Promise<void> {
+async function waitForPredecessors(
+  kv: Kv,
+  prefix: string,
+  ownRevision: number,
+  signal: AbortSignal,
+  label: string,
+): Promise<void> {
   const start = kv.fullKey(prefix);
   for (;;) {
     const res = await etcdCall(label, signal, () =>
@@ -126,7 +139,10 @@ async function waitForPredecessors(kv: Kv, prefix: string, ownRevision: number, 
     if (!predecessor) return;
     const key = kv.relativeKey(predecessor.key);
     let seen = false;
-    for await (const ev of watchKey(kv, key, { fromRevision: parseRevision(res.header.revision) + 1, signal })) {
+    for await (const ev of watchKey(kv, key, {
+      fromRevision: parseRevision(res.header.revision) + 1,
+      signal,
+    })) {
       if (ev.type === 'delete') break;
       if (ev.type === 'reset') seen = false;
       if (ev.type === 'put') seen = true;
@@ -149,7 +165,15 @@ class LeadershipHandle implements Leadership {
   readonly lost: AbortSignal;
   #resigning: Promise<void> | undefined;
 
-  constructor(kv: Kv, name: string, candidateId: string, key: string, revision: number, lease: Lease, ownLease: boolean) {
+  constructor(
+    kv: Kv,
+    name: string,
+    candidateId: string,
+    key: string,
+    revision: number,
+    lease: Lease,
+    ownLease: boolean,
+  ) {
     this.#kv = kv;
     this.name = name;
     this.candidateId = candidateId;
@@ -171,7 +195,9 @@ class LeadershipHandle implements Leadership {
         if (ev.type === 'reset') seen = false;
         if (ev.type === 'delete' || (ev.type === 'reset-end' && !seen)) {
           this.#keyGone.abort(
-            platformErrors.aborted(`leadership of election "${this.name}" lost: key "${this.#kv.prefix}${this.key}" was deleted`),
+            platformErrors.aborted(
+              `leadership of election "${this.name}" lost: key "${this.#kv.prefix}${this.key}" was deleted`,
+            ),
           );
           return;
         }
@@ -192,7 +218,14 @@ class LeadershipHandle implements Leadership {
       // Delete only our own incarnation of the key.
       await etcdCall(`resign from election "${this.name}"`, options.signal, () =>
         this.#kv.client.kv.txn({
-          compare: [{ key: this.#kv.fullKey(this.key), target: 'Create', result: 'Equal', create_revision: this.revision }],
+          compare: [
+            {
+              key: this.#kv.fullKey(this.key),
+              target: 'Create',
+              result: 'Equal',
+              create_revision: this.revision,
+            },
+          ],
           success: [{ request_delete_range: { key: this.#kv.fullKey(this.key) } }],
           failure: [],
         }),
@@ -204,7 +237,11 @@ class LeadershipHandle implements Leadership {
 }
 
 /** The current leader of election `name`, or undefined when nobody campaigns. */
-export async function currentLeader(kv: Kv, name: string, options: SignalOption & { revision?: number } = {}): Promise<LeaderInfo | undefined> {
+export async function currentLeader(
+  kv: Kv,
+  name: string,
+  options: SignalOption & { revision?: number } = {},
+): Promise<LeaderInfo | undefined> {
   const start = kv.fullKey(electionPrefix(name));
   const res = await etcdCall(`read the leader of election "${name}"`, options.signal, () =>
     kv.client.kv.range({
@@ -218,27 +255,42 @@ export async function currentLeader(kv: Kv, name: string, options: SignalOption 
   );
   const kvs = res.kvs[0];
   if (!kvs) return undefined;
-  return { candidateId: kvs.value.toString('utf8'), key: kv.relativeKey(kvs.key), revision: parseRevision(kvs.create_revision) };
+  return {
+    candidateId: kvs.value.toString('utf8'),
+    key: kv.relativeKey(kvs.key),
+    revision: parseRevision(kvs.create_revision),
+  };
 }
 
 /**
  * Yields the current leader (or undefined when there is none) at once and then every time it
  * changes, until `signal` aborts (CANCELLED) or the consumer breaks.
  */
-export async function* observeLeader(kv: Kv, name: string, options: SignalOption = {}): AsyncGenerator<LeaderInfo | undefined> {
+export async function* observeLeader(
+  kv: Kv,
+  name: string,
+  options: SignalOption = {},
+): AsyncGenerator<LeaderInfo | undefined> {
   const signal = options.signal;
   const revision = await kv.revision(signal ? { signal } : {});
   let last = await currentLeader(kv, name, { revision, ...(signal ? { signal } : {}) });
   yield last;
   let inReset = false;
-  for await (const ev of watchPrefix(kv, electionPrefix(name), { fromRevision: revision + 1, ...(signal ? { signal } : {}) })) {
+  for await (const ev of watchPrefix(kv, electionPrefix(name), {
+    fromRevision: revision + 1,
+    ...(signal ? { signal } : {}),
+  })) {
     if (ev.type === 'reset') inReset = true;
     if (ev.type === 'reset-end') inReset = false;
     if (inReset) continue;
     const revisionNow = ev.type === 'delete' || ev.type === 'put' ? ev.modRevision : ev.revision;
-    const leader = await currentLeader(kv, name, { revision: revisionNow, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+    const leader = await currentLeader(kv, name, {
+      revision: revisionNow,
+      ...(signal ? { signal } : {}),
+    }).catch((err: unknown) => {
       // The exact revision may be compacted already; the latest state is then the best answer.
-      if ((err as { code?: unknown }).code === 'failed_precondition') return currentLeader(kv, name, signal ? { signal } : {});
+      if ((err as { code?: unknown }).code === 'failed_precondition')
+        return currentLeader(kv, name, signal ? { signal } : {});
       throw err;
     });
     if (leader?.key !== last?.key || leader?.candidateId !== last?.candidateId) {

@@ -108,7 +108,8 @@ export function findEtcdBinary(
   const wanted = explicit ?? process.env['TERRAIN_ETCD_BIN'];
   if (wanted) {
     const found = findBinary(wanted, search.path);
-    if (!found) throw platformErrors.failedPrecondition(`etcd binary "${wanted}" not found or not executable`);
+    if (!found)
+      throw platformErrors.failedPrecondition(`etcd binary "${wanted}" not found or not executable`);
     return found;
   }
   let found = findBinary('etcd', search.path);
@@ -229,6 +230,8 @@ class EtcdProcess implements EmbeddedEtcd {
       logFd = openSync(this.#logFile, 'a');
     }
     this.#tail = '';
+    // /health alone could be answered by another process on the port; wait for our child to say it serves.
+    let serving = false;
     const child = spawn(this.#binary, this.#args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     liveChildren.add(child);
@@ -236,6 +239,7 @@ class EtcdProcess implements EmbeddedEtcd {
     const onData = (chunk: Buffer): void => {
       if (logFd !== undefined) writeSync(logFd, chunk);
       this.#tail = (this.#tail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+      if (this.#tail.includes('serving client traffic')) serving = true;
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
@@ -259,7 +263,7 @@ class EtcdProcess implements EmbeddedEtcd {
     let exited = false;
     void this.#exited.then(() => (exited = true));
     while (!exited) {
-      if (await healthy(this.endpoint)) return;
+      if (serving && (await healthy(this.endpoint)) && !exited) return;
       if (Date.now() > deadline) {
         await this.kill('SIGKILL');
         throw platformErrors.unavailable(

@@ -36,7 +36,9 @@ export function keyAfter(key: Uint8Array): Buffer {
 /** Checks a namespace prefix: absolute, ends with `/`. */
 export function checkNamespace(prefix: string): string {
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) {
-    throw platformErrors.invalidArgument(`etcd namespace "${prefix}" must start and end with "/" (like "/terrain/")`);
+    throw platformErrors.invalidArgument(
+      `etcd namespace "${prefix}" must start and end with "/" (like "/terrain/")`,
+    );
   }
   return prefix;
 }
@@ -44,6 +46,7 @@ export function checkNamespace(prefix: string): string {
 /** Checks a key relative to a namespace: not empty (for single-key operations), no NUL. */
 export function checkKey(key: string, { allowEmpty = false }: { allowEmpty?: boolean } = {}): string {
   if (!allowEmpty && key.length === 0) throw platformErrors.invalidArgument('etcd key must not be empty');
-  if (key.includes('\0')) throw platformErrors.invalidArgument(`etcd key ${JSON.stringify(key)} contains a NUL byte`);
+  if (key.includes('\0'))
+    throw platformErrors.invalidArgument(`etcd key ${JSON.stringify(key)} contains a NUL byte`);
   return key;
 }

@@ -22,7 +22,13 @@ import type { Etcd3, ICompare, IKeyValue, IRequestOp, ITxnResponse } from 'etcd3
 import { platformErrors } from '../errors.ts';
 import { connectEtcd, etcdCall, parseRevision, sleep, type EtcdConnectOptions } from './client.ts';
 import { checkKey, checkNamespace, keyAfter, prefixEnd, toBytes } from './keys.ts';
-import { PER_OP_OVERHEAD_BYTES, checkRecordSize, checkTxnLimits, resolveLimits, type EtcdLimits } from './records.ts';
+import {
+  PER_OP_OVERHEAD_BYTES,
+  checkRecordSize,
+  checkTxnLimits,
+  resolveLimits,
+  type EtcdLimits,
+} from './records.ts';
 
 export const DEFAULT_NAMESPACE = '/terrain/';
 
@@ -145,7 +151,9 @@ export class Kv {
 
   /** The relative key of an absolute etcd key returned by etcd. */
   relativeKey(full: Uint8Array): string {
-    return Buffer.from(full.buffer, full.byteOffset, full.byteLength).subarray(this.#prefixBytes.length).toString('utf8');
+    return Buffer.from(full.buffer, full.byteOffset, full.byteLength)
+      .subarray(this.#prefixBytes.length)
+      .toString('utf8');
   }
 
   /** Converts an etcd3 key-value into an entry with a relative key. */
@@ -246,7 +254,10 @@ export class Kv {
   }
 
   /** Deletes every key starting with `prefix` (relative; '' empties the namespace) in one request. */
-  async deletePrefix(prefix: string, options: SignalOption = {}): Promise<{ deleted: number; revision: number }> {
+  async deletePrefix(
+    prefix: string,
+    options: SignalOption = {},
+  ): Promise<{ deleted: number; revision: number }> {
     checkKey(prefix, { allowEmpty: true });
     const start = this.fullKey(prefix);
     const res = await etcdCall(this.#label('delete', `${prefix}*`), options.signal, () =>
@@ -293,7 +304,12 @@ export class Kv {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const decision = await fn(current);
       if (decision === CAS_KEEP) {
-        return { entry: current, revision: readRevision ?? current?.modRevision ?? 0, changed: false, attempts: attempt };
+        return {
+          entry: current,
+          revision: readRevision ?? current?.modRevision ?? 0,
+          changed: false,
+          attempts: attempt,
+        };
       }
       const compare: ICompare = {
         key: full,
@@ -311,7 +327,11 @@ export class Kv {
         op = { request_put: { key: full, value: bytes, ...(options.lease ? { lease: options.lease } : {}) } };
       }
       const res: ITxnResponse = await etcdCall(label, options.signal, () =>
-        this.client.kv.txn({ compare: [compare], success: [op], failure: [{ request_range: { key: full } }] }),
+        this.client.kv.txn({
+          compare: [compare],
+          success: [op],
+          failure: [{ request_range: { key: full } }],
+        }),
       );
       const revision = parseRevision(res.header.revision);
       if (res.succeeded) {
@@ -376,7 +396,12 @@ export class Txn {
   ifModRevision(key: string, revision: number): this {
     checkKey(key);
     this.#note(key, 0);
-    this.#compares.push({ key: this.#kv.fullKey(key), target: 'Mod', result: 'Equal', mod_revision: revision });
+    this.#compares.push({
+      key: this.#kv.fullKey(key),
+      target: 'Mod',
+      result: 'Equal',
+      mod_revision: revision,
+    });
     return this;
   }
 
@@ -384,7 +409,12 @@ export class Txn {
   ifCreateRevision(key: string, revision: number): this {
     checkKey(key);
     this.#note(key, 0);
-    this.#compares.push({ key: this.#kv.fullKey(key), target: 'Create', result: 'Equal', create_revision: revision });
+    this.#compares.push({
+      key: this.#kv.fullKey(key),
+      target: 'Create',
+      result: 'Equal',
+      create_revision: revision,
+    });
     return this;
   }
 
@@ -447,7 +477,11 @@ export class Txn {
       switch (op.kind) {
         case 'put':
           return {
-            request_put: { key: this.#kv.fullKey(op.key), value: op.value, ...(op.lease ? { lease: op.lease } : {}) },
+            request_put: {
+              key: this.#kv.fullKey(op.key),
+              value: op.value,
+              ...(op.lease ? { lease: op.lease } : {}),
+            },
           };
         case 'delete':
           return { request_delete_range: { key: this.#kv.fullKey(op.key) } };

@@ -43,7 +43,9 @@ export interface LeaseOptions {
 export async function grantLease(kv: Kv, options: LeaseOptions = {}): Promise<Lease> {
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
-    throw platformErrors.invalidArgument(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
+    throw platformErrors.invalidArgument(
+      `lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`,
+    );
   }
   const sentAt = Date.now();
   const res = await etcdCall(`grant a ${ttlSeconds}s lease`, options.signal, () =>
@@ -75,7 +77,9 @@ export class Lease {
     this.#deadline = deadline;
     this.#logger = logger.child({ lease: this.hexId });
     this.#armDeadline();
-    this.#loop = this.#keepAlive().catch((err: unknown) => this.#markLost(toTerrainError(err, `keep lease ${this.hexId} alive`)));
+    this.#loop = this.#keepAlive().catch((err: unknown) =>
+      this.#markLost(toTerrainError(err, `keep lease ${this.hexId} alive`)),
+    );
   }
 
   /** The ID in hex, as etcdctl prints it and as election keys use it. */
@@ -116,7 +120,9 @@ export class Lease {
 
   async #revoke(signal?: AbortSignal): Promise<void> {
     try {
-      await etcdCall(`revoke lease ${this.hexId}`, signal, () => this.#kv.client.leaseClient.leaseRevoke({ ID: this.id }));
+      await etcdCall(`revoke lease ${this.hexId}`, signal, () =>
+        this.#kv.client.leaseClient.leaseRevoke({ ID: this.id }),
+      );
     } catch (err) {
       // Already gone is what we wanted.
       if ((err as { code?: unknown }).code !== 'failed_precondition') throw err;
@@ -138,17 +144,20 @@ export class Lease {
   #armDeadline(): void {
     clearTimeout(this.#deadlineTimer);
     const wait = this.#deadline - Date.now();
-    this.#deadlineTimer = setTimeout(() => {
-      if (Date.now() >= this.#deadline) {
-        this.#markLost(
-          platformErrors.unavailable(
-            `lease ${this.hexId} (TTL ${this.ttlSeconds}s) got no keep-alive answer from etcd for a full TTL; treating it as lost`,
-          ),
-        );
-      } else {
-        this.#armDeadline();
-      }
-    }, Math.max(0, wait));
+    this.#deadlineTimer = setTimeout(
+      () => {
+        if (Date.now() >= this.#deadline) {
+          this.#markLost(
+            platformErrors.unavailable(
+              `lease ${this.hexId} (TTL ${this.ttlSeconds}s) got no keep-alive answer from etcd for a full TTL; treating it as lost`,
+            ),
+          );
+        } else {
+          this.#armDeadline();
+        }
+      },
+      Math.max(0, wait),
+    );
   }
 
   /** Keeps one keep-alive stream open; reconnects after errors until stopped or lost. */
@@ -179,7 +188,9 @@ export class Lease {
             const sentAt = sent.shift() ?? Date.now();
             const ttl = parseRevision(res.TTL);
             if (ttl <= 0) {
-              this.#markLost(platformErrors.failedPrecondition(`lease ${this.hexId} has expired or was revoked in etcd`));
+              this.#markLost(
+                platformErrors.failedPrecondition(`lease ${this.hexId} has expired or was revoked in etcd`),
+              );
               return;
             }
             failures = 0;
@@ -199,7 +210,10 @@ export class Lease {
       } catch (err) {
         if (stop.aborted) break;
         failures++;
-        this.#logger.warn({ err: String(err), attempt: failures }, 'etcd lease keep-alive stream failed; reconnecting');
+        this.#logger.warn(
+          { err: String(err), attempt: failures },
+          'etcd lease keep-alive stream failed; reconnecting',
+        );
         try {
           await sleep(reconnectDelayMs(failures), stop);
         } catch {

@@ -34,7 +34,9 @@ export function resolveLimits(partial: Partial<EtcdLimits> = {}): EtcdLimits {
   const limits = { ...DEFAULT_LIMITS, ...partial };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw platformErrors.invalidArgument(`etcd limit ${name} must be a positive integer, got ${String(value)}`);
+      throw platformErrors.invalidArgument(
+        `etcd limit ${name} must be a positive integer, got ${String(value)}`,
+      );
     }
   }
   return limits;
@@ -61,7 +63,13 @@ export function checkRecordSize(key: string, value: Uint8Array, limits: EtcdLimi
  * estimated to be larger than a request may be. `firstKey` names the transaction in the message.
  */
 export function checkTxnLimits(
-  shape: { compares: number; successOps: number; failureOps: number; estimatedBytes: number; firstKey: string },
+  shape: {
+    compares: number;
+    successOps: number;
+    failureOps: number;
+    estimatedBytes: number;
+    firstKey: string;
+  },
   limits: EtcdLimits,
 ): void {
   const worst = Math.max(shape.compares, shape.successOps, shape.failureOps);
@@ -81,7 +89,13 @@ export function checkTxnLimits(
   if (shape.estimatedBytes > limits.maxRequestBytes) {
     throw platformErrors.resourceExhausted(
       `etcd transaction on "${shape.firstKey}" is about ${formatBytes(shape.estimatedBytes)}, over the request limit of ${formatBytes(limits.maxRequestBytes)}; nothing was written. Write fewer or smaller records per transaction`,
-      { details: { key: shape.firstKey, size: String(shape.estimatedBytes), limit: String(limits.maxRequestBytes) } },
+      {
+        details: {
+          key: shape.firstKey,
+          size: String(shape.estimatedBytes),
+          limit: String(limits.maxRequestBytes),
+        },
+      },
     );
   }
 }

@@ -140,7 +140,9 @@ async function* watchRange(kv: Kv, target: Target, options: WatchOptions): Async
           }
           if (res.canceled) {
             if (parseRevision(res.compact_revision) > 0) throw new Compacted();
-            throw platformErrors.failedPrecondition(`etcd: ${label}: etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`);
+            throw platformErrors.failedPrecondition(
+              `etcd: ${label}: etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`,
+            );
           }
           if (res.events.length === 0) {
             // A progress notification (sent only for watchers that are caught up): all events up to
@@ -178,13 +180,19 @@ async function* watchRange(kv: Kv, target: Target, options: WatchOptions): Async
       } else {
         failures++;
         const delay = reconnectDelayMs(failures);
-        logger.warn({ watch: label, next, attempt: failures, delay, err: String(err) }, 'etcd watch disconnected; reconnecting');
+        logger.warn(
+          { watch: label, next, attempt: failures, delay, err: String(err) },
+          'etcd watch disconnected; reconnecting',
+        );
         await sleep(delay, signal, label);
         continue;
       }
     }
     if (compacted) {
-      logger.warn({ watch: label, from: next }, 'etcd watch start revision was compacted; re-listing the current state');
+      logger.warn(
+        { watch: label, from: next },
+        'etcd watch start revision was compacted; re-listing the current state',
+      );
       next = yield* resync(kv, target, options, label);
       failures = 0;
     }
@@ -193,7 +201,11 @@ async function* watchRange(kv: Kv, target: Target, options: WatchOptions): Async
 
 /** Errors that reconnecting cannot fix: Terrain errors we raised, and non-transient gRPC statuses. */
 function isFatal(err: unknown): boolean {
-  if (isErrorCode(err, 'failed_precondition') || isErrorCode(err, 'internal') || isErrorCode(err, 'invalid_argument')) {
+  if (
+    isErrorCode(err, 'failed_precondition') ||
+    isErrorCode(err, 'internal') ||
+    isErrorCode(err, 'invalid_argument')
+  ) {
     return true;
   }
   if (!(err instanceof Error)) return true;
@@ -207,7 +219,12 @@ function isFatal(err: unknown): boolean {
  * Emits reset, the full state at the current revision R, reset-end; returns R + 1. Retries (with a
  * new reset marker) when etcd is unreachable or the snapshot is compacted during the scan.
  */
-async function* resync(kv: Kv, target: Target, options: WatchOptions, label: string): AsyncGenerator<WatchEvent, number> {
+async function* resync(
+  kv: Kv,
+  target: Target,
+  options: WatchOptions,
+  label: string,
+): AsyncGenerator<WatchEvent, number> {
   const signal = options.signal;
   const logger = options.logger ?? silentLogger();
   let failures = 0;
@@ -231,11 +248,16 @@ async function* resync(kv: Kv, target: Target, options: WatchOptions, label: str
       return revision + 1;
     } catch (err) {
       if (signal?.aborted) throw cancelledError(label, signal);
-      const compacted = isErrorCode(err, 'failed_precondition') && (err as { details?: Record<string, string> }).details?.['reason'] === 'compacted';
+      const compacted =
+        isErrorCode(err, 'failed_precondition') &&
+        (err as { details?: Record<string, string> }).details?.['reason'] === 'compacted';
       if (!compacted && !isErrorCode(err, 'unavailable')) throw err;
       failures++;
       const delay = compacted ? 0 : reconnectDelayMs(failures);
-      logger.warn({ watch: label, attempt: failures, err: String(err) }, 'etcd watch re-list failed; starting it over');
+      logger.warn(
+        { watch: label, attempt: failures, err: String(err) },
+        'etcd watch re-list failed; starting it over',
+      );
       await sleep(delay, signal, label);
     }
   }
