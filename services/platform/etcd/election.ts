@@ -47,7 +47,10 @@ export interface Leadership extends LeaderInfo {
   /** Aborts (reason: a Terrain error) when leadership is lost or resigned. */
   readonly lost: AbortSignal;
   readonly lease: Lease;
-  /** Gives leadership up: deletes the key, and revokes the lease when the campaign granted it. Idempotent. */
+  /**
+   * Gives leadership up: deletes the key, and revokes the lease when the campaign granted it.
+   * Idempotent. Call it after `lost` aborted too: that stops the lease's keep-alive.
+   */
   resign(options?: SignalOption): Promise<void>;
 }
 
