@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { GrpcServer } from '../../services/platform/grpc-server.ts';
 import { unary } from '../../services/platform/grpc-handlers.ts';
@@ -109,6 +111,13 @@ describe('the gRPC server bootstrap', () => {
   it('answers SERVING to a health check, for the server and for each service', async () => {
     assert.equal(await healthCheck(address), 'SERVING');
     assert.equal(await healthCheck(address, 'test.Echo'), 'SERVING');
+  });
+
+  it('answers the Python client example (generated stubs) with SERVING', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run('/usr/bin/python3', ['clients/python/example_health.py', address, 'test.Echo']);
+    assert.equal(stdout.trim(), 'SERVING');
+    await assert.rejects(run('/usr/bin/python3', ['clients/python/example_health.py', address, 'no.Such']), /NOT_FOUND/);
   });
 
   it('carries typed errors to the client', async () => {
