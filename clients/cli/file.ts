@@ -336,11 +336,9 @@ REPO@BRANCH -f a.txt puts /a.txt; -r -f photos with :/imgs puts /imgs/<tree>, wi
           }
           progress.setTotals(known ? { bytes, files } : { files });
         }
-        await cli
-          .client()
-          .pfs.modify(commitRef, putOperations(cli, plans, opts.append ?? false, progress), {
-            signal: cli.signal,
-          });
+        await cli.client().pfs.modify(commitRef, putOperations(cli, plans, opts.append ?? false, progress), {
+          signal: cli.signal,
+        });
       } finally {
         progress.stop();
       }

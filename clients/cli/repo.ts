@@ -19,16 +19,14 @@ export function registerRepoCommands(cli: Cli): void {
     .option('-d, --description <text>', 'free text shown by list and inspect', '')
     .option('-u, --update', 'update the description when the repo exists instead of failing')
     .action(async (name: string, opts: { description: string; update?: boolean }) => {
-      await cli
-        .client()
-        .pfs.createRepo(
-          {
-            repo: { name: parseRepoName(name) },
-            description: opts.description,
-            update: opts.update ?? false,
-          },
-          { signal: cli.signal },
-        );
+      await cli.client().pfs.createRepo(
+        {
+          repo: { name: parseRepoName(name) },
+          description: opts.description,
+          update: opts.update ?? false,
+        },
+        { signal: cli.signal },
+      );
     });
 
   withJson(

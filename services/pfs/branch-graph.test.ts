@@ -38,7 +38,12 @@ describe('the branch provenance graph', () => {
   });
 
   it('lists the full provenance of a branch', () => {
-    assert.deepEqual(g.upstream('model@master'), ['edges@master', 'images@master', 'joined@master', 'labels@master']);
+    assert.deepEqual(g.upstream('model@master'), [
+      'edges@master',
+      'images@master',
+      'joined@master',
+      'labels@master',
+    ]);
     assert.deepEqual(g.upstream('images@master'), []);
   });
 

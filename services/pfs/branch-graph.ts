@@ -90,7 +90,9 @@ export class BranchGraph {
     const set = new Set(ids);
     const indegree = new Map<BranchId, number>();
     for (const id of set) {
-      const deps = (this.branches.get(id)?.record.directProvenance ?? []).filter((p) => set.has(branchId(p.repo, p.name)));
+      const deps = (this.branches.get(id)?.record.directProvenance ?? []).filter((p) =>
+        set.has(branchId(p.repo, p.name)),
+      );
       indegree.set(id, deps.length);
     }
     const ready = [...set].filter((id) => indegree.get(id) === 0).sort();

@@ -38,7 +38,14 @@ export class Branches {
   async create(repoArg: string, nameArg: string, options: CreateBranchOptions = {}): Promise<BranchInfo> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const uow = new UnitOfWork(this.#store.kv);
-      const { repo, name } = await this.planCreate(uow, this.#store.in(uow), repoArg, nameArg, newCommitId(), options);
+      const { repo, name } = await this.planCreate(
+        uow,
+        this.#store.in(uow),
+        repoArg,
+        nameArg,
+        newCommitId(),
+        options,
+      );
       if (await uow.commit(options)) return await this.inspect(repo, name, options);
     }
     throw pfsErrors.aborted(`branch ${repoArg}@${nameArg} kept changing while creating it; retry`);
@@ -58,17 +65,25 @@ export class Branches {
   ): Promise<{ repo: string; name: string }> {
     const repo = repoName(repoArg);
     const name = branchName(nameArg);
-    const provenance = (options.provenance ?? []).map((p) => ({ repo: repoName(p.repo), name: branchName(p.name) }));
+    const provenance = (options.provenance ?? []).map((p) => ({
+      repo: repoName(p.repo),
+      name: branchName(p.name),
+    }));
     await store.getRepo(repo, options);
     for (const p of provenance) await store.getRepo(p.repo, options);
     const graph = await store.loadGraph(options);
     const bid = branchId(repo, name);
-    graph.checkNoCycle(bid, provenance.map((p) => branchId(p.repo, p.name)));
+    graph.checkNoCycle(
+      bid,
+      provenance.map((p) => branchId(p.repo, p.name)),
+    );
     const existing = graph.get(bid);
     let head = existing?.record.head ?? '';
     if (options.head) {
       if (options.head.repo && options.head.repo !== repo) {
-        throw pfsErrors.invalidArgument(`the head of ${bid} must be a commit of repo "${repo}", not "${options.head.repo}"`);
+        throw pfsErrors.invalidArgument(
+          `the head of ${bid} must be a commit of repo "${repo}", not "${options.head.repo}"`,
+        );
       }
       head = (await this.#commits.resolve({ ...options.head, repo }, options)).id;
     }
@@ -77,7 +92,10 @@ export class Branches {
     for (const p of provenance) {
       if (!graph.get(branchId(p.repo, p.name))) {
         uow.expect(keys.branch(p.repo, p.name), 0);
-        uow.put(keys.branch(p.repo, p.name), encode.branch(BranchRecord.fromPartial({ repo: p.repo, name: p.name, createdMs: now })));
+        uow.put(
+          keys.branch(p.repo, p.name),
+          encode.branch(BranchRecord.fromPartial({ repo: p.repo, name: p.name, createdMs: now })),
+        );
       }
     }
     const record = BranchRecord.fromPartial({
@@ -87,7 +105,8 @@ export class Branches {
       directProvenance: provenance,
       createdMs: existing?.record.createdMs ?? now,
     });
-    const provenanceChanged = provenance.length > 0 && !sameProvenance(existing?.record.directProvenance ?? [], provenance);
+    const provenanceChanged =
+      provenance.length > 0 && !sameProvenance(existing?.record.directProvenance ?? [], provenance);
     const inputsHaveData = provenance.some((p) => graph.get(branchId(p.repo, p.name))?.record.head);
     if (provenanceChanged && inputsHaveData) {
       // Open a commit on the branch computed from its inputs' current heads, and downstream of it.
@@ -110,16 +129,25 @@ export class Branches {
       const at = b.indexOf('@');
       return { repo: b.slice(0, at), name: b.slice(at + 1) };
     };
-    return { record, provenance: graph.upstream(id).map(split), subvenance: graph.downstream([id]).map(split) };
+    return {
+      record,
+      provenance: graph.upstream(id).map(split),
+      subvenance: graph.downstream([id]).map(split),
+    };
   }
 
   async *list(repoArg: string | undefined, options: SignalOptions = {}): AsyncGenerator<BranchRecord> {
     if (repoArg) await this.#store.getRepo(repoName(repoArg), options);
-    for await (const b of this.#store.listBranches(repoArg ? repoName(repoArg) : undefined, options)) yield b.record;
+    for await (const b of this.#store.listBranches(repoArg ? repoName(repoArg) : undefined, options))
+      yield b.record;
   }
 
   /** FAILED_PRECONDITION naming them when other branches have provenance on it, unless `force`. */
-  async delete(repoArg: string, nameArg: string, options: SignalOptions & { force?: boolean } = {}): Promise<void> {
+  async delete(
+    repoArg: string,
+    nameArg: string,
+    options: SignalOptions & { force?: boolean } = {},
+  ): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const uow = new UnitOfWork(this.#store.kv);
       await this.planDelete(uow, this.#store.in(uow), repoArg, nameArg, options);
@@ -156,19 +184,31 @@ export class Branches {
       uow.expect(keys.branch(b.record.repo, b.record.name), b.modRevision);
       uow.put(
         keys.branch(b.record.repo, b.record.name),
-        encode.branch({ ...b.record, directProvenance: b.record.directProvenance.filter((p) => branchId(p.repo, p.name) !== id) }),
+        encode.branch({
+          ...b.record,
+          directProvenance: b.record.directProvenance.filter((p) => branchId(p.repo, p.name) !== id),
+        }),
       );
     }
   }
 }
 
-function sameProvenance(a: readonly { repo: string; name: string }[], b: readonly { repo: string; name: string }[]): boolean {
-  const key = (l: readonly { repo: string; name: string }[]) => l.map((p) => branchId(p.repo, p.name)).sort().join(',');
+function sameProvenance(
+  a: readonly { repo: string; name: string }[],
+  b: readonly { repo: string; name: string }[],
+): boolean {
+  const key = (l: readonly { repo: string; name: string }[]) =>
+    l
+      .map((p) => branchId(p.repo, p.name))
+      .sort()
+      .join(',');
   return key(a) === key(b);
 }
 
 /** The graph with one branch replaced (its new provenance), for opening a commit set on it. */
 function withBranch(graph: BranchGraph, record: BranchRecord, modRevision: number | undefined): BranchGraph {
-  const branches = [...graph.branches.values()].filter((b) => branchId(b.record.repo, b.record.name) !== branchId(record.repo, record.name));
+  const branches = [...graph.branches.values()].filter(
+    (b) => branchId(b.record.repo, b.record.name) !== branchId(record.repo, record.name),
+  );
   return new BranchGraph([...branches, { record, modRevision: modRevision ?? 0 }]);
 }

@@ -21,7 +21,10 @@ export class CommitSets {
    * The commits of one global ID, sorted by repo. With `wait`, each is yielded once FINISHED (in
    * the order they finish is not promised; repo order is). NOT_FOUND for an unknown ID.
    */
-  async *inspect(idArg: string, options: SignalOptions & { wait?: boolean } = {}): AsyncGenerator<CommitRecord> {
+  async *inspect(
+    idArg: string,
+    options: SignalOptions & { wait?: boolean } = {},
+  ): AsyncGenerator<CommitRecord> {
     const id = commitId(idArg);
     if (!(await this.#store.findCommitSet(id, options))) {
       throw pfsErrors.notFound(`commit set ${id} not found`, { details: { commitSet: id } });

@@ -50,7 +50,11 @@ export class CommitStore {
     return new CommitStore(this.kv, uow);
   }
 
-  async #get<T>(key: string, dec: (e: KvEntry) => T, options: SignalOptions): Promise<Versioned<T> | undefined> {
+  async #get<T>(
+    key: string,
+    dec: (e: KvEntry) => T,
+    options: SignalOptions,
+  ): Promise<Versioned<T> | undefined> {
     const entry = await this.reader.get(key, options);
     return entry ? { record: dec(entry), modRevision: entry.modRevision } : undefined;
   }
@@ -65,18 +69,30 @@ export class CommitStore {
     return found;
   }
 
-  async findBranch(repo: string, branch: string, options: SignalOptions = {}): Promise<Versioned<BranchRecord> | undefined> {
+  async findBranch(
+    repo: string,
+    branch: string,
+    options: SignalOptions = {},
+  ): Promise<Versioned<BranchRecord> | undefined> {
     return await this.#get(keys.branch(repo, branch), decode.branch, options);
   }
 
-  async getBranch(repo: string, branch: string, options: SignalOptions = {}): Promise<Versioned<BranchRecord>> {
+  async getBranch(
+    repo: string,
+    branch: string,
+    options: SignalOptions = {},
+  ): Promise<Versioned<BranchRecord>> {
     const found = await this.findBranch(repo, branch, options);
     if (found) return found;
     await this.getRepo(repo, options); // a missing repo is the better message
     throw pfsErrors.notFound(`branch "${branch}" not found in repo "${repo}"`, { details: { repo, branch } });
   }
 
-  async findCommit(repo: string, id: string, options: SignalOptions = {}): Promise<Versioned<CommitRecord> | undefined> {
+  async findCommit(
+    repo: string,
+    id: string,
+    options: SignalOptions = {},
+  ): Promise<Versioned<CommitRecord> | undefined> {
     return await this.#get(keys.commit(repo, id), decode.commit, options);
   }
 
@@ -87,7 +103,10 @@ export class CommitStore {
     throw pfsErrors.notFound(`commit ${repo}@${id} not found`, { details: { repo, commit: id } });
   }
 
-  async findCommitSet(id: string, options: SignalOptions = {}): Promise<Versioned<CommitSetRecord> | undefined> {
+  async findCommitSet(
+    id: string,
+    options: SignalOptions = {},
+  ): Promise<Versioned<CommitSetRecord> | undefined> {
     return await this.#get(keys.commitSet(id), decode.commitSet, options);
   }
 
@@ -95,20 +114,30 @@ export class CommitStore {
     for await (const e of this.reader.list(keys.repos(), options)) yield decode.repo(e);
   }
 
-  async *listBranches(repo: string | undefined, options: SignalOptions = {}): AsyncGenerator<Versioned<BranchRecord>> {
+  async *listBranches(
+    repo: string | undefined,
+    options: SignalOptions = {},
+  ): AsyncGenerator<Versioned<BranchRecord>> {
     const prefix = repo ? keys.branchesOf(repo) : keys.allBranches();
-    for await (const e of this.reader.list(prefix, options)) yield { record: decode.branch(e), modRevision: e.modRevision };
+    for await (const e of this.reader.list(prefix, options))
+      yield { record: decode.branch(e), modRevision: e.modRevision };
   }
 
   /** Child commit IDs of `repo@parent` (keys only; bounded by the branches forking from it). */
   async *childIds(repo: string, parent: string, options: SignalOptions = {}): AsyncGenerator<string> {
     const prefix = keys.childrenOf(repo, parent);
-    for await (const e of this.reader.list(prefix, { ...options, keysOnly: true })) yield e.key.slice(prefix.length);
+    for await (const e of this.reader.list(prefix, { ...options, keysOnly: true }))
+      yield e.key.slice(prefix.length);
   }
 
   /** Staged file sets of an open commit, in the order they were added. */
-  async *staged(repo: string, id: string, options: SignalOptions = {}): AsyncGenerator<StagedRecord & { key: string }> {
-    for await (const e of this.reader.list(keys.stagedOf(repo, id), options)) yield { ...decode.staged(e), key: e.key };
+  async *staged(
+    repo: string,
+    id: string,
+    options: SignalOptions = {},
+  ): AsyncGenerator<StagedRecord & { key: string }> {
+    for await (const e of this.reader.list(keys.stagedOf(repo, id), options))
+      yield { ...decode.staged(e), key: e.key };
   }
 
   /** The whole branch graph, read as one consistent snapshot. */
@@ -132,7 +161,13 @@ export class CommitStore {
     txn: UnitOfWork,
     graph: BranchGraph,
     id: CommitId,
-    starts: readonly { repo: string; branch: string; parent?: string; description?: string; origin?: CommitOrigin }[],
+    starts: readonly {
+      repo: string;
+      branch: string;
+      parent?: string;
+      description?: string;
+      origin?: CommitOrigin;
+    }[],
   ): CommitRecord[] {
     const now = nowMs();
     const newHeads = new Map<BranchId, string>();
@@ -154,7 +189,11 @@ export class CommitStore {
       if (record.parent) txn.put(keys.child(repo, record.parent, id), '');
       for (const p of record.directProvenance) txn.put(keys.provenant(p.repo, p.id, repo, id), '');
     };
-    const moveHead = (existing: { record: BranchRecord; modRevision: number } | undefined, repo: string, branch: string): void => {
+    const moveHead = (
+      existing: { record: BranchRecord; modRevision: number } | undefined,
+      repo: string,
+      branch: string,
+    ): void => {
       txn.expect(keys.branch(repo, branch), existing?.modRevision ?? 0);
       const record = BranchRecord.fromPartial({
         ...(existing?.record ?? { repo, name: branch, createdMs: now }),

@@ -20,7 +20,15 @@ import { watchKey, watchPrefix, type Txn } from '../platform/etcd/index.ts';
 import type { CommitAccess, CommitRef, SignalOptions } from './commit-access.ts';
 import { isOpen, type CommitStore, type Versioned } from './commit-store.ts';
 import { pfsErrors } from './errors.ts';
-import { DEFAULT_BRANCH, branchName, commitId, isCommitId, newCommitId, repoName, type CommitId } from './names.ts';
+import {
+  DEFAULT_BRANCH,
+  branchName,
+  commitId,
+  isCommitId,
+  newCommitId,
+  repoName,
+  type CommitId,
+} from './names.ts';
 import { UnitOfWork } from './unit-of-work.ts';
 import { CommitRecord, decode, encode, keys, lastSegment, nowMs } from './records.ts';
 import { EMPTY_ROOT, pageTotals, type FileSetStorage, type RootHash } from './storage/index.ts';
@@ -85,7 +93,9 @@ export class Commits implements CommitAccess {
       const branch = branchName(id || ref.branch || DEFAULT_BRANCH);
       const b = await this.#store.getBranch(repo, branch, options);
       if (!b.record.head) {
-        throw pfsErrors.notFound(`branch ${repo}@${branch} has no commits yet`, { details: { repo, branch } });
+        throw pfsErrors.notFound(`branch ${repo}@${branch} has no commits yet`, {
+          details: { repo, branch },
+        });
       }
       found = await this.#store.getCommit(repo, b.record.head, options);
     }
@@ -103,7 +113,10 @@ export class Commits implements CommitAccess {
   async readableRoot(commit: CommitRecord, options: SignalOptions = {}): Promise<RootHash> {
     if (commit.state === CommitState.FINISHED) return commit.root || EMPTY_ROOT;
     const parentRoot = commit.parent
-      ? await this.readableRoot((await this.#store.getCommit(commit.repo, commit.parent, options)).record, options)
+      ? await this.readableRoot(
+          (await this.#store.getCommit(commit.repo, commit.parent, options)).record,
+          options,
+        )
       : EMPTY_ROOT;
     const staged: RootHash[] = [];
     for await (const s of this.#store.staged(commit.repo, commit.id, options)) staged.push(s.root);
@@ -132,14 +145,22 @@ export class Commits implements CommitAccess {
     if (b && b.record.directProvenance.length > 0) throw outputBranchError(repo, branch);
   }
 
-  async writeStaged(ref: CommitRef, roots: readonly RootHash[], options: SignalOptions = {}): Promise<CommitRecord> {
+  async writeStaged(
+    ref: CommitRef,
+    roots: readonly RootHash[],
+    options: SignalOptions = {},
+  ): Promise<CommitRecord> {
     const repo = repoName(ref.repo);
     let opened = false;
-    const target = await this.#unit(`write to ${repo}@${ref.id || ref.branch || DEFAULT_BRANCH}`, options, async (uow, store) => {
-      const found = await this.planAddStaged(uow, store, ref, roots, { autoStart: true }, options);
-      opened = found.opened;
-      return found.commit;
-    });
+    const target = await this.#unit(
+      `write to ${repo}@${ref.id || ref.branch || DEFAULT_BRANCH}`,
+      options,
+      async (uow, store) => {
+        const found = await this.planAddStaged(uow, store, ref, roots, { autoStart: true }, options);
+        opened = found.opened;
+        return found.commit;
+      },
+    );
     // A commit opened just for this write is finished at once: one write, one commit.
     if (opened) return await this.finish({ repo, id: target.id }, options);
     return target;
@@ -190,18 +211,28 @@ export class Commits implements CommitAccess {
 
   async start(req: StartCommitOptions): Promise<CommitRecord> {
     const options = { signal: req.signal };
-    return await this.#unit(`start a commit on ${req.repo}@${req.branch || DEFAULT_BRANCH}`, options, (uow, store) =>
-      this.planStart(uow, store, req, newCommitId(), options),
+    return await this.#unit(
+      `start a commit on ${req.repo}@${req.branch || DEFAULT_BRANCH}`,
+      options,
+      (uow, store) => this.planStart(uow, store, req, newCommitId(), options),
     );
   }
 
   /** Plans opening a commit (and its downstream commits) with global ID `id` in `uow`. */
-  async planStart(uow: UnitOfWork, store: CommitStore, req: StartCommitOptions, id: CommitId, options: SignalOptions): Promise<CommitRecord> {
+  async planStart(
+    uow: UnitOfWork,
+    store: CommitStore,
+    req: StartCommitOptions,
+    id: CommitId,
+    options: SignalOptions,
+  ): Promise<CommitRecord> {
     const repo = repoName(req.repo);
     const branch = branchName(req.branch || DEFAULT_BRANCH);
     await store.getRepo(repo, options);
     if (await store.findCommit(repo, id, options)) {
-      throw pfsErrors.failedPrecondition(`commit set ${id} already has a commit in repo "${repo}"; one commit per repo`);
+      throw pfsErrors.failedPrecondition(
+        `commit set ${id} already has a commit in repo "${repo}"; one commit per repo`,
+      );
     }
     const graph = await store.loadGraph(options);
     const existing = graph.get(`${repo}@${branch}`);
@@ -214,7 +245,12 @@ export class Commits implements CommitAccess {
     let parent: string | undefined;
     if (req.parent) parent = (await store.getCommit(repo, commitId(req.parent), options)).record.id;
     const opened = store.openCommitSet(uow, graph, id, [
-      { repo, branch, ...(parent ? { parent } : {}), ...(req.description ? { description: req.description } : {}) },
+      {
+        repo,
+        branch,
+        ...(parent ? { parent } : {}),
+        ...(req.description ? { description: req.description } : {}),
+      },
     ]);
     return opened[0]!;
   }
@@ -226,15 +262,22 @@ export class Commits implements CommitAccess {
    * not finished and `force` is false.
    */
   async finish(ref: CommitRef, options: FinishCommitOptions = {}): Promise<CommitRecord> {
-    const { repo, id } = await this.#unit(`finish ${ref.repo}@${ref.id || ref.branch || DEFAULT_BRANCH}`, options, (uow, store) =>
-      this.planFinish(uow, store, ref, options),
+    const { repo, id } = await this.#unit(
+      `finish ${ref.repo}@${ref.id || ref.branch || DEFAULT_BRANCH}`,
+      options,
+      (uow, store) => this.planFinish(uow, store, ref, options),
     );
     await this.complete(repo, id, options);
     return (await this.#store.getCommit(repo, id, options)).record;
   }
 
   /** Plans moving a commit to FINISHING in `uow` (completion happens after the unit commits). */
-  async planFinish(uow: UnitOfWork, store: CommitStore, ref: CommitRef, options: FinishCommitOptions): Promise<CommitRecord> {
+  async planFinish(
+    uow: UnitOfWork,
+    store: CommitStore,
+    ref: CommitRef,
+    options: FinishCommitOptions,
+  ): Promise<CommitRecord> {
     const c = await this.#resolveIn(store, ref, options);
     const { repo, id } = c;
     if (!isOpen(c)) throw finishedError(c);
@@ -264,7 +307,8 @@ export class Commits implements CommitAccess {
   /** Like resolve, reading through a unit of work. */
   async #resolveIn(store: CommitStore, ref: CommitRef, options: SignalOptions): Promise<CommitRecord> {
     const repo = repoName(ref.repo);
-    if (ref.id && isCommitId(ref.id) && !ref.ancestors) return (await store.getCommit(repo, ref.id, options)).record;
+    if (ref.id && isCommitId(ref.id) && !ref.ancestors)
+      return (await store.getCommit(repo, ref.id, options)).record;
     if (!ref.ancestors && !(ref.id && isCommitId(ref.id))) {
       const branch = branchName(ref.id || ref.branch || DEFAULT_BRANCH);
       const b = await store.getBranch(repo, branch, options);
@@ -293,7 +337,8 @@ export class Commits implements CommitAccess {
     }
     const staged: RootHash[] = [];
     for await (const s of this.#store.staged(repo, id, options)) staged.push(s.root);
-    const root = staged.length > 0 ? (await this.#storage.applyStaged(parentRoot, staged, options)).root : parentRoot;
+    const root =
+      staged.length > 0 ? (await this.#storage.applyStaged(parentRoot, staged, options)).root : parentRoot;
     const totals = pageTotals(await this.#storage.pages.read(root, options));
     const record = CommitRecord.fromPartial({
       ...c.record,
@@ -335,11 +380,20 @@ export class Commits implements CommitAccess {
       try {
         await this.complete(repo, id, { signal });
       } catch (err) {
-        if (!signal.aborted) this.#logger.error({ err, repo, id }, 'cannot complete a finishing commit; will retry on the next change');
+        if (!signal.aborted)
+          this.#logger.error(
+            { err, repo, id },
+            'cannot complete a finishing commit; will retry on the next change',
+          );
       }
     };
-    for await (const e of kv.list(keys.allFinishing(), { signal, keysOnly: true, revision })) await attempt(e.key);
-    for await (const ev of watchPrefix(kv, keys.allFinishing(), { fromRevision: revision + 1, signal, logger: this.#logger })) {
+    for await (const e of kv.list(keys.allFinishing(), { signal, keysOnly: true, revision }))
+      await attempt(e.key);
+    for await (const ev of watchPrefix(kv, keys.allFinishing(), {
+      fromRevision: revision + 1,
+      signal,
+      logger: this.#logger,
+    })) {
       if (ev.type === 'put') await attempt(ev.key);
     }
   }
@@ -356,9 +410,17 @@ export class Commits implements CommitAccess {
       fromRevision: found.modRevision + 1,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      if (ev.type === 'delete') throw pfsErrors.notFound(`commit ${repo}@${id} was deleted while waiting for it`);
+      if (ev.type === 'delete')
+        throw pfsErrors.notFound(`commit ${repo}@${id} was deleted while waiting for it`);
       if (ev.type !== 'put') continue;
-      const record = decode.commit({ key: ev.key, value: ev.value, modRevision: ev.modRevision, createRevision: 0, version: 0, lease: '' });
+      const record = decode.commit({
+        key: ev.key,
+        value: ev.value,
+        modRevision: ev.modRevision,
+        createRevision: 0,
+        version: 0,
+        lease: '',
+      });
       if ((STATE_RANK[record.state] ?? 0) >= wanted) return record;
     }
     throw pfsErrors.cancelled(`stopped waiting for ${repo}@${id}`);
@@ -398,7 +460,11 @@ export class Commits implements CommitAccess {
     }
   }
 
-  async #headOrUndefined(repo: string, branch: string, options: SignalOptions): Promise<CommitRecord | undefined> {
+  async #headOrUndefined(
+    repo: string,
+    branch: string,
+    options: SignalOptions,
+  ): Promise<CommitRecord | undefined> {
     const b = await this.#store.getBranch(repo, branch, options);
     return b.record.head ? (await this.#store.getCommit(repo, b.record.head, options)).record : undefined;
   }
@@ -420,7 +486,9 @@ export class Commits implements CommitAccess {
     const b = await this.#store.getBranch(repo, branch, options);
     // Existing commits newer than `from`, oldest first (the walk is bounded by how far `from` lags).
     const backlog: CommitRecord[] = [];
-    let cur = b.record.head ? (await this.#store.findCommit(repo, b.record.head, options))?.record : undefined;
+    let cur = b.record.head
+      ? (await this.#store.findCommit(repo, b.record.head, options))?.record
+      : undefined;
     while (cur && cur.id !== req.from) {
       backlog.push(cur);
       if (!req.from) break;
@@ -438,7 +506,14 @@ export class Commits implements CommitAccess {
       logger: this.#logger,
     })) {
       if (ev.type !== 'put') continue;
-      const c = decode.commit({ key: ev.key, value: ev.value, modRevision: ev.modRevision, createRevision: 0, version: 0, lease: '' });
+      const c = decode.commit({
+        key: ev.key,
+        value: ev.value,
+        modRevision: ev.modRevision,
+        createRevision: 0,
+        version: 0,
+        lease: '',
+      });
       if (c.branch !== branch || seen.has(c.id) || (STATE_RANK[c.state] ?? 0) < wanted) continue;
       seen.add(c.id);
       if (seen.size > 10_000) seen.delete(seen.values().next().value!);
@@ -469,11 +544,18 @@ export class Commits implements CommitAccess {
    * Folds a finished commit into its (finished) children: they take its parent as theirs. Their
    * trees already contain its changes, so no data visible at a later commit is lost.
    */
-  async squash(ref: CommitRef, options: SignalOptions & { recursive?: boolean } = {}): Promise<CommitRecord[]> {
+  async squash(
+    ref: CommitRef,
+    options: SignalOptions & { recursive?: boolean } = {},
+  ): Promise<CommitRecord[]> {
     return await this.#removeSet(ref, 'squash', options);
   }
 
-  async #removeSet(ref: CommitRef, mode: 'drop' | 'squash', options: SignalOptions & { recursive?: boolean }): Promise<CommitRecord[]> {
+  async #removeSet(
+    ref: CommitRef,
+    mode: 'drop' | 'squash',
+    options: SignalOptions & { recursive?: boolean },
+  ): Promise<CommitRecord[]> {
     const target = await this.resolve(ref, options);
     const id = target.id;
     return await this.#retry(`${mode} ${target.repo}@${id}`, options, async () => {
@@ -502,14 +584,22 @@ export class Commits implements CommitAccess {
         }
         if (mode === 'squash') {
           if (children.length === 0) {
-            throw pfsErrors.failedPrecondition(`cannot squash ${repo}@${id}: it has no children; drop it instead`);
+            throw pfsErrors.failedPrecondition(
+              `cannot squash ${repo}@${id}: it has no children; drop it instead`,
+            );
           }
           if (c.record.state !== CommitState.FINISHED) {
             throw pfsErrors.failedPrecondition(`cannot squash ${repo}@${id}: it is not finished`);
           }
         }
-        for await (const e of this.#store.kv.list(keys.provenantsOf(repo, id), { ...options, keysOnly: true })) {
-          const [downRepo, downId] = e.key.slice(keys.provenantsOf(repo, id).length).split('/') as [string, string];
+        for await (const e of this.#store.kv.list(keys.provenantsOf(repo, id), {
+          ...options,
+          keysOnly: true,
+        })) {
+          const [downRepo, downId] = e.key.slice(keys.provenantsOf(repo, id).length).split('/') as [
+            string,
+            string,
+          ];
           if (!members.has(`${downRepo}@${downId}`)) {
             throw pfsErrors.failedPrecondition(
               `cannot ${mode} ${repo}@${id}: ${downRepo}@${downId} was computed from it; ${mode} that first`,
@@ -527,7 +617,13 @@ export class Commits implements CommitAccess {
     });
   }
 
-  async #unlinkCommit(txn: Txn, c: CommitRecord, children: string[], mode: 'drop' | 'squash', options: SignalOptions): Promise<void> {
+  async #unlinkCommit(
+    txn: Txn,
+    c: CommitRecord,
+    children: string[],
+    mode: 'drop' | 'squash',
+    options: SignalOptions,
+  ): Promise<void> {
     const { repo, id } = c;
     for await (const b of this.#store.listBranches(repo, options)) {
       if (b.record.head !== id) continue;
@@ -565,7 +661,11 @@ export class Commits implements CommitAccess {
   // ---------------------------------------------------------------- helpers
 
   /** Runs `build` in a fresh unit of work and commits it, rebuilding from fresh reads on conflict. */
-  async #unit<T>(what: string, options: SignalOptions, build: (uow: UnitOfWork, store: CommitStore) => Promise<T>): Promise<T> {
+  async #unit<T>(
+    what: string,
+    options: SignalOptions,
+    build: (uow: UnitOfWork, store: CommitStore) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; attempt <= MAX_TXN_ATTEMPTS; attempt++) {
       options.signal?.throwIfAborted();
       const uow = new UnitOfWork(this.#store.kv);
@@ -573,11 +673,17 @@ export class Commits implements CommitAccess {
       if (await uow.commit(options)) return result;
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * attempt)));
     }
-    throw pfsErrors.aborted(`${what}: kept conflicting with concurrent writers after ${MAX_TXN_ATTEMPTS} attempts; retry`);
+    throw pfsErrors.aborted(
+      `${what}: kept conflicting with concurrent writers after ${MAX_TXN_ATTEMPTS} attempts; retry`,
+    );
   }
 
   /** Builds and commits a transaction, rebuilding it from fresh reads whenever a compare fails. */
-  async #retry<T>(what: string, options: SignalOptions, build: () => Promise<{ txn: Txn; result: T }>): Promise<T> {
+  async #retry<T>(
+    what: string,
+    options: SignalOptions,
+    build: () => Promise<{ txn: Txn; result: T }>,
+  ): Promise<T> {
     for (let attempt = 1; attempt <= MAX_TXN_ATTEMPTS; attempt++) {
       options.signal?.throwIfAborted();
       const { txn, result } = await build();
@@ -586,7 +692,9 @@ export class Commits implements CommitAccess {
       // Back off a little, at random, so racing writers spread out.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * attempt)));
     }
-    throw pfsErrors.aborted(`${what}: kept conflicting with concurrent writers after ${MAX_TXN_ATTEMPTS} attempts; retry`);
+    throw pfsErrors.aborted(
+      `${what}: kept conflicting with concurrent writers after ${MAX_TXN_ATTEMPTS} attempts; retry`,
+    );
   }
 }
 
@@ -608,4 +716,3 @@ function outputBranchError(repo: string, branch: string): Error {
 function stagedSeq(): string {
   return `${Date.now().toString().padStart(15, '0')}-${randomBytes(4).toString('hex')}`;
 }
-

@@ -14,4 +14,12 @@
  */
 export { startPfs, PFS_SERVICE_NAME, type PfsConfig, type PfsDeps, type RunningPfs } from './service.ts';
 export type { CommitAccess, CommitRef } from './commit-access.ts';
-export { repoName, branchName, commitId, newCommitId, type RepoName, type BranchName, type CommitId } from './names.ts';
+export {
+  repoName,
+  branchName,
+  commitId,
+  newCommitId,
+  type RepoName,
+  type BranchName,
+  type CommitId,
+} from './names.ts';

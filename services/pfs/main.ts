@@ -10,7 +10,11 @@ import { PFS_SERVICE_NAME, startPfs } from './service.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
-const kv = Kv.connect({ endpoints: config.etcdEndpoints, prefix: config.etcdPrefix, maxRecordBytes: config.maxRecordBytes });
+const kv = Kv.connect({
+  endpoints: config.etcdEndpoints,
+  prefix: config.etcdPrefix,
+  maxRecordBytes: config.maxRecordBytes,
+});
 const objects = await openObjectStore(config.storage);
 const server = new GrpcServer({ logger });
 const pfs = await startPfs({}, { kv, objects, server, logger });

@@ -37,9 +37,12 @@ export function branchName(value: string): BranchName {
 
 export function commitId(value: string): CommitId {
   if (!COMMIT_ID.test(value)) {
-    throw pfsErrors.invalidArgument(`invalid commit ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`, {
-      details: { commit: value },
-    });
+    throw pfsErrors.invalidArgument(
+      `invalid commit ID ${JSON.stringify(value)}: expected 32 lowercase hex characters`,
+      {
+        details: { commit: value },
+      },
+    );
   }
   return value as CommitId;
 }

@@ -51,9 +51,11 @@ export const keys = {
   commitSetMembers: (id: string) => `commitset-members/${id}/`,
   commitSetTime: (createdMs: bigint, id: string) => `commitset-times/${invertedTime(createdMs)}/${id}`,
   allCommitSetTimes: () => 'commitset-times/',
-  commitTime: (repo: string, startedMs: bigint, id: string) => `commit-times/${repo}/${invertedTime(startedMs)}/${id}`,
+  commitTime: (repo: string, startedMs: bigint, id: string) =>
+    `commit-times/${repo}/${invertedTime(startedMs)}/${id}`,
   commitTimesOf: (repo: string) => `commit-times/${repo}/`,
-  provenant: (repo: string, id: string, downRepo: string, downId: string) => `provenant/${repo}/${id}/${downRepo}/${downId}`,
+  provenant: (repo: string, id: string, downRepo: string, downId: string) =>
+    `provenant/${repo}/${id}/${downRepo}/${downId}`,
   provenantsOf: (repo: string, id: string) => `provenant/${repo}/${id}/`,
   provenantsOfRepo: (repo: string) => `provenant/${repo}/`,
   deleting: (repo: string) => `deleting/${repo}`,
@@ -80,9 +82,12 @@ function decoder<T>(codec: Codec<T>, kind: string) {
     try {
       return codec.decode(entry.value);
     } catch (err) {
-      throw pfsErrors.dataLoss(`${kind} record at "${entry.key}" cannot be decoded: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw pfsErrors.dataLoss(
+        `${kind} record at "${entry.key}" cannot be decoded: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   };
 }

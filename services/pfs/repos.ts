@@ -39,8 +39,12 @@ export class Repos {
     }
     const existing = await this.#store.findRepo(repo, options);
     if (existing) {
-      if (!options.update) throw pfsErrors.alreadyExists(`repo "${repo}" already exists`, { details: { repo } });
-      const record = RepoRecord.fromPartial({ ...existing.record, description: options.description ?? existing.record.description });
+      if (!options.update)
+        throw pfsErrors.alreadyExists(`repo "${repo}" already exists`, { details: { repo } });
+      const record = RepoRecord.fromPartial({
+        ...existing.record,
+        description: options.description ?? existing.record.description,
+      });
       const { succeeded } = await kv
         .txn()
         .ifModRevision(keys.repo(repo), existing.modRevision)
@@ -66,14 +70,18 @@ export class Repos {
     return record;
   }
 
-  async inspect(name: string, options: SignalOptions = {}): Promise<{ repo: RepoRecord; branches: BranchRecord[]; sizeBytes: bigint }> {
+  async inspect(
+    name: string,
+    options: SignalOptions = {},
+  ): Promise<{ repo: RepoRecord; branches: BranchRecord[]; sizeBytes: bigint }> {
     const repo = repoName(name);
     const { record } = await this.#store.getRepo(repo, options);
     const branches: BranchRecord[] = [];
     for await (const b of this.#store.listBranches(repo, options)) branches.push(b.record);
     const master = branches.find((b) => b.name === 'master') ?? branches[0];
     let sizeBytes = 0n;
-    if (master?.head) sizeBytes = (await this.#store.findCommit(repo, master.head, options))?.record.sizeBytes ?? 0n;
+    if (master?.head)
+      sizeBytes = (await this.#store.findCommit(repo, master.head, options))?.record.sizeBytes ?? 0n;
     return { repo: record, branches, sizeBytes };
   }
 
@@ -139,7 +147,11 @@ export class Repos {
       if (!others) {
         const set = await this.#store.findCommitSet(id, options);
         if (set) {
-          await kv.txn().delete(keys.commitSet(id)).delete(keys.commitSetTime(set.record.createdMs, id)).commit(options);
+          await kv
+            .txn()
+            .delete(keys.commitSet(id))
+            .delete(keys.commitSetTime(set.record.createdMs, id))
+            .commit(options);
         }
       }
     }

@@ -80,7 +80,12 @@ export class Transactions {
   }
 
   /** Plans every operation into `uow` (nothing is written). Errors name the failing operation. */
-  async plan(uow: UnitOfWork, ops: readonly TxOp[], id: CommitId, options: SignalOptions): Promise<TxResult[]> {
+  async plan(
+    uow: UnitOfWork,
+    ops: readonly TxOp[],
+    id: CommitId,
+    options: SignalOptions,
+  ): Promise<TxResult[]> {
     const { commits, branches } = this.#deps;
     const store = this.#deps.store.in(uow);
     const results: TxResult[] = [];
@@ -88,19 +93,35 @@ export class Transactions {
       try {
         switch (op.kind) {
           case 'startCommit':
-            results.push({ kind: 'commit', commit: await commits.planStart(uow, store, { ...op, ...options }, id, options) });
+            results.push({
+              kind: 'commit',
+              commit: await commits.planStart(uow, store, { ...op, ...options }, id, options),
+            });
             break;
           case 'finishCommit':
-            results.push({ kind: 'commit', commit: await commits.planFinish(uow, store, op.ref, { ...op, ...options }) });
+            results.push({
+              kind: 'commit',
+              commit: await commits.planFinish(uow, store, op.ref, { ...op, ...options }),
+            });
             break;
           case 'addFileSet': {
             const layers = await this.#deps.fileSetLayers(op.fileSetId, options);
-            const { commit } = await commits.planAddStaged(uow, store, op.ref, layers, { autoStart: false }, options);
+            const { commit } = await commits.planAddStaged(
+              uow,
+              store,
+              op.ref,
+              layers,
+              { autoStart: false },
+              options,
+            );
             results.push({ kind: 'commit', commit });
             break;
           }
           case 'createBranch':
-            results.push({ kind: 'branch', ...(await branches.planCreate(uow, store, op.repo, op.name, id, { ...op, ...options })) });
+            results.push({
+              kind: 'branch',
+              ...(await branches.planCreate(uow, store, op.repo, op.name, id, { ...op, ...options })),
+            });
             break;
           case 'deleteBranch':
             await branches.planDelete(uow, store, op.repo, op.name, { ...options, force: op.force });
@@ -121,7 +142,8 @@ export class Transactions {
   async #completeFinished(results: TxResult[], ops: readonly TxOp[], options: SignalOptions): Promise<void> {
     for (const [i, op] of ops.entries()) {
       const r = results[i];
-      if (op.kind === 'finishCommit' && r?.kind === 'commit') await this.#deps.commits.complete(r.commit.repo, r.commit.id, options);
+      if (op.kind === 'finishCommit' && r?.kind === 'commit')
+        await this.#deps.commits.complete(r.commit.repo, r.commit.id, options);
     }
   }
 
@@ -134,7 +156,8 @@ export class Transactions {
 
 function checkCount(n: number): void {
   if (n === 0) throw pfsErrors.invalidArgument('a transaction needs at least one operation');
-  if (n > MAX_TX_OPS) throw pfsErrors.invalidArgument(`a transaction holds at most ${MAX_TX_OPS} operations, not ${n}`);
+  if (n > MAX_TX_OPS)
+    throw pfsErrors.invalidArgument(`a transaction holds at most ${MAX_TX_OPS} operations, not ${n}`);
 }
 
 /** A transaction being assembled (StartTransaction … FinishTransaction). */
@@ -175,9 +198,14 @@ export class StagedTransactions {
     return tx;
   }
 
-  async inspect(id: string, options: SignalOptions = {}): Promise<StagedTransaction & { modRevision: number }> {
+  async inspect(
+    id: string,
+    options: SignalOptions = {},
+  ): Promise<StagedTransaction & { modRevision: number }> {
     const entry = await this.#store.kv.get(this.#key(id), options);
-    const tx = entry ? (JSON.parse(Buffer.from(entry.value).toString('utf8')) as StagedTransaction) : undefined;
+    const tx = entry
+      ? (JSON.parse(Buffer.from(entry.value).toString('utf8')) as StagedTransaction)
+      : undefined;
     if (!entry || !tx || tx.expiresMs < this.#now()) {
       throw pfsErrors.notFound(`transaction ${id} not found (it was finished, discarded or expired)`);
     }
@@ -193,12 +221,21 @@ export class StagedTransactions {
   }
 
   /** Validates `ops` against the current state (with the ops already staged) and stages them. */
-  async append(id: string, ops: TxOp[], options: SignalOptions = {}): Promise<{ tx: StagedTransaction; results: TxResult[] }> {
+  async append(
+    id: string,
+    ops: TxOp[],
+    options: SignalOptions = {},
+  ): Promise<{ tx: StagedTransaction; results: TxResult[] }> {
     const current = await this.inspect(id, options);
     const all = [...current.ops, ...ops];
     const results = await this.#tx.dryRun(all, id, options);
     const ttl = current.expiresMs - current.startedMs;
-    const tx: StagedTransaction = { id: current.id, ops: all, startedMs: current.startedMs, expiresMs: this.#now() + ttl };
+    const tx: StagedTransaction = {
+      id: current.id,
+      ops: all,
+      startedMs: current.startedMs,
+      expiresMs: this.#now() + ttl,
+    };
     const { succeeded } = await this.#store.kv
       .txn()
       .ifModRevision(this.#key(id), current.modRevision)

@@ -22,7 +22,10 @@ export interface SignalOptions {
 /** The read side shared by `Kv` and `UnitOfWork`. */
 export interface KvReader {
   get(key: string, options?: SignalOptions): Promise<KvEntry | undefined>;
-  list(prefix: string, options?: SignalOptions & { keysOnly?: boolean; pageSize?: number }): AsyncIterable<KvEntry>;
+  list(
+    prefix: string,
+    options?: SignalOptions & { keysOnly?: boolean; pageSize?: number },
+  ): AsyncIterable<KvEntry>;
 }
 
 /** etcd allows 128 operations per transaction; keep headroom for compares. */
@@ -49,7 +52,10 @@ export class UnitOfWork implements KvReader {
     return entry;
   }
 
-  async *list(prefix: string, options: SignalOptions & { keysOnly?: boolean; pageSize?: number } = {}): AsyncGenerator<KvEntry> {
+  async *list(
+    prefix: string,
+    options: SignalOptions & { keysOnly?: boolean; pageSize?: number } = {},
+  ): AsyncGenerator<KvEntry> {
     const written = [...this.#writes.keys()].filter((k) => k.startsWith(prefix)).sort();
     let w = 0;
     const fromOverlay = (key: string): KvEntry | undefined => {

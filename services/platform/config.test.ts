@@ -14,7 +14,11 @@ describe('config', () => {
     const file = join(dir, 'terrain.yaml');
     writeFileSync(file, 'grpcAddress: 0.0.0.0:7000\nlogLevel: debug\nleaseTtlSeconds: 10\n');
     const config = loadConfig({
-      env: { TERRAIN_CONFIG: file, TERRAIN_LOG_LEVEL: 'warn', TERRAIN_ETCD_ENDPOINTS: 'http://a:1, http://b:2' },
+      env: {
+        TERRAIN_CONFIG: file,
+        TERRAIN_LOG_LEVEL: 'warn',
+        TERRAIN_ETCD_ENDPOINTS: 'http://a:1, http://b:2',
+      },
       overrides: { leaseTtlSeconds: 5 },
     });
     assert.equal(config.grpcAddress, '0.0.0.0:7000');
@@ -27,15 +31,21 @@ describe('config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'terrain.json');
     writeFileSync(file, JSON.stringify({ grpcAdress: 'x' }));
-    assert.throws(() => loadConfig({ env: {}, file }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'invalid_argument');
-      assert.match(err.message, /unknown setting "grpcAdress"/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ env: {}, file }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'invalid_argument');
+        assert.match(err.message, /unknown setting "grpcAdress"/);
+        return true;
+      },
+    );
   });
 
   it('refuses an unknown TERRAIN_ variable and a bad number', () => {
-    assert.throws(() => loadConfig({ env: { TERRAIN_GRPC_ADRESS: 'x' } }), /unknown environment variable TERRAIN_GRPC_ADRESS/);
+    assert.throws(
+      () => loadConfig({ env: { TERRAIN_GRPC_ADRESS: 'x' } }),
+      /unknown environment variable TERRAIN_GRPC_ADRESS/,
+    );
     assert.throws(() => loadConfig({ env: { TERRAIN_LEASE_TTL_SECONDS: 'soon' } }), /invalid value "soon"/);
   });
 

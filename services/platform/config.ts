@@ -103,13 +103,17 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw platformErrors.invalidArgument(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw platformErrors.invalidArgument(`cannot read config file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let parsed: unknown;
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw platformErrors.invalidArgument(`config file ${path} is not valid JSON/YAML: ${(err as Error).message}`);
+    throw platformErrors.invalidArgument(
+      `config file ${path} is not valid JSON/YAML: ${(err as Error).message}`,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -129,14 +133,23 @@ function applyRecord(config: PlatformConfig, record: Record<string, unknown>, so
     const k = key as Key;
     const expected = DEFAULT_CONFIG[k];
     const bad = (): never => {
-      throw platformErrors.invalidArgument(`setting "${key}" in ${source} has invalid value ${JSON.stringify(raw)}`);
+      throw platformErrors.invalidArgument(
+        `setting "${key}" in ${source} has invalid value ${JSON.stringify(raw)}`,
+      );
     };
     if (Array.isArray(expected)) {
-      const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+      const list =
+        typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : raw;
       if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) bad();
       (config as unknown as Record<string, unknown>)[k] = list;
     } else if (typeof expected === 'number') {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
       if (!Number.isFinite(n) || n <= 0) bad();
       (config as unknown as Record<string, unknown>)[k] = n;
     } else {

@@ -36,7 +36,8 @@ type AnyCall = { on(event: 'cancelled', fn: () => void): unknown; metadata: Meta
 
 function contextFor(call: AnyCall, logger: Logger, method: string): { ctx: CallContext; done: () => void } {
   const controller = new AbortController();
-  const onCancel = (): void => controller.abort(new DOMException(`${method} cancelled by the client`, 'AbortError'));
+  const onCancel = (): void =>
+    controller.abort(new DOMException(`${method} cancelled by the client`, 'AbortError'));
   call.on('cancelled', onCancel);
   if (call.cancelled) onCancel();
   return {
@@ -48,6 +49,46 @@ function contextFor(call: AnyCall, logger: Logger, method: string): { ctx: CallC
   };
 }
 
+/** Answers a unary-response call with the result of `work`, mapping errors through the one table. */
+function respond<Res>(
+  work: Promise<Res>,
+  ctx: CallContext,
+  done: () => void,
+  callback: (err: ServiceError | null, res?: Res) => void,
+): void {
+  work.then(
+    (res) => {
+      done();
+      callback(null, res);
+    },
+    (err: unknown) => {
+      done();
+      callback(toServiceError(err, ctx.logger) as ServiceError);
+    },
+  );
+}
+
+/** Writes every item of `items` to a server stream with backpressure, then ends it (or sends the error). */
+function streamOut<Res>(
+  call: ServerWritableStream<unknown, Res> | ServerDuplexStream<unknown, Res>,
+  items: AsyncIterable<Res>,
+  ctx: CallContext,
+  done: () => void,
+): void {
+  const run = async (): Promise<void> => {
+    for await (const item of items) {
+      if (ctx.signal.aborted) return;
+      if (!call.write(item)) await waitForDrain(call, ctx.signal);
+    }
+    call.end();
+  };
+  run().then(done, (err: unknown) => {
+    done();
+    // grpc-js sends a status for an 'error' event; destroy() would end the stream with none.
+    if (!ctx.signal.aborted) call.emit('error', toServiceError(err, ctx.logger));
+  });
+}
+
 export function unary<Req, Res>(
   logger: Logger,
   method: string,
@@ -55,16 +96,7 @@ export function unary<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     const { ctx, done } = contextFor(call, logger, method);
-    fn(call.request, ctx).then(
-      (res) => {
-        done();
-        callback(null, res);
-      },
-      (err: unknown) => {
-        done();
-        callback(toServiceError(err, ctx.logger) as ServiceError);
-      },
-    );
+    respond(fn(call.request, ctx), ctx, done, callback);
   };
 }
 
@@ -75,18 +107,7 @@ export function serverStream<Req, Res>(
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
     const { ctx, done } = contextFor(call, logger, method);
-    const run = async (): Promise<void> => {
-      for await (const item of fn(call.request, ctx)) {
-        if (ctx.signal.aborted) return;
-        if (!call.write(item)) await waitForDrain(call, ctx.signal);
-      }
-      call.end();
-    };
-    run().then(done, (err: unknown) => {
-      done();
-      // grpc-js sends a status for an 'error' event; destroy() would end the stream with none.
-      if (!ctx.signal.aborted) call.emit('error', toServiceError(err, ctx.logger));
-    });
+    streamOut(call as ServerWritableStream<unknown, Res>, fn(call.request, ctx), ctx, done);
   };
 }
 
@@ -97,16 +118,7 @@ export function clientStream<Req, Res>(
 ): handleClientStreamingCall<Req, Res> {
   return (call: ServerReadableStream<Req, Res>, callback) => {
     const { ctx, done } = contextFor(call, logger, method);
-    fn(call as AsyncIterable<Req>, ctx).then(
-      (res) => {
-        done();
-        callback(null, res);
-      },
-      (err: unknown) => {
-        done();
-        callback(toServiceError(err, ctx.logger) as ServiceError);
-      },
-    );
+    respond(fn(call as AsyncIterable<Req>, ctx), ctx, done, callback);
   };
 }
 
@@ -117,18 +129,7 @@ export function bidiStream<Req, Res>(
 ): handleBidiStreamingCall<Req, Res> {
   return (call: ServerDuplexStream<Req, Res>) => {
     const { ctx, done } = contextFor(call, logger, method);
-    const run = async (): Promise<void> => {
-      for await (const item of fn(call as AsyncIterable<Req>, ctx)) {
-        if (ctx.signal.aborted) return;
-        if (!call.write(item)) await waitForDrain(call, ctx.signal);
-      }
-      call.end();
-    };
-    run().then(done, (err: unknown) => {
-      done();
-      // grpc-js sends a status for an 'error' event; destroy() would end the stream with none.
-      if (!ctx.signal.aborted) call.emit('error', toServiceError(err, ctx.logger));
-    });
+    streamOut(call as ServerDuplexStream<unknown, Res>, fn(call as AsyncIterable<Req>, ctx), ctx, done);
   };
 }
 

@@ -11,7 +11,12 @@
  *   const { port } = await server.listen('127.0.0.1:0');
  *   await server.shutdown();
  */
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
@@ -21,7 +26,9 @@ import type { Logger } from 'pino';
 import { platformErrors } from './errors.ts';
 
 /** The descriptor set `npm run gen` writes; reflection serves every service in it. */
-export const DEFAULT_DESCRIPTOR_SET = fileURLToPath(new URL('../../proto/gen/descriptors.binpb', import.meta.url));
+export const DEFAULT_DESCRIPTOR_SET = fileURLToPath(
+  new URL('../../proto/gen/descriptors.binpb', import.meta.url),
+);
 
 /** Big enough for file-set batches; file bytes themselves are streamed in much smaller messages. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -47,17 +54,25 @@ export class GrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
     });
     this.#health.addToServer(this.#server);
-    const sets = options.descriptorSets ?? (existsSync(DEFAULT_DESCRIPTOR_SET) ? [DEFAULT_DESCRIPTOR_SET] : []);
+    const sets =
+      options.descriptorSets ?? (existsSync(DEFAULT_DESCRIPTOR_SET) ? [DEFAULT_DESCRIPTOR_SET] : []);
     const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true };
     let definitions: protoLoader.PackageDefinition = protoLoader.loadSync(healthProtoPath, loaderOptions);
     for (const path of sets) {
-      definitions = { ...definitions, ...protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(path), loaderOptions) };
+      definitions = {
+        ...definitions,
+        ...protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(path), loaderOptions),
+      };
     }
     new ReflectionService(definitions).addToServer(this.#server);
   }
 
   /** Registers a service implementation; `name` is its fully-qualified proto name (for health). */
-  addService(name: string, definition: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+  addService(
+    name: string,
+    definition: ServiceDefinition,
+    implementation: UntypedServiceImplementation,
+  ): void {
     this.#server.addService(definition, implementation);
     this.#serviceNames.push(name);
     this.#health.setStatus(name, 'NOT_SERVING');

@@ -50,7 +50,9 @@ describe('errors and gRPC status', () => {
 
 describe('error messages on the wire', () => {
   it('escapes control characters, which HTTP/2 trailers cannot carry', () => {
-    const sent = toServiceError(errorFactory('pfs').invalidArgument('invalid path "/a\u0000b"', { details: { path: '/a\u0000b/é' } }));
+    const sent = toServiceError(
+      errorFactory('pfs').invalidArgument('invalid path "/a\u0000b"', { details: { path: '/a\u0000b/é' } }),
+    );
     assert.equal(sent.details, 'pfs: invalid path "/a\\u0000b"');
     assert.deepEqual(sent.metadata!.get('terrain-error-detail-path'), ['/a\\u0000b/\\u00e9']);
   });

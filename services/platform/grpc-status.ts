@@ -73,7 +73,10 @@ function escapeControls(text: string): string {
 
 /** Metadata values must be printable ASCII. */
 function asciiSafe(text: string): string {
-  return escapeControls(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControls(text).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Rebuilds a typed Terrain error from a gRPC error a client received. */
@@ -82,17 +85,25 @@ export function fromServiceError(err: unknown, fallbackService = 'client'): unkn
   const service = firstString(err.metadata?.get(SERVICE_KEY)) ?? fallbackService;
   const details: Record<string, string> = {};
   for (const [key, value] of Object.entries(err.metadata?.getMap() ?? {})) {
-    if (key.startsWith(DETAIL_PREFIX) && typeof value === 'string') details[key.slice(DETAIL_PREFIX.length)] = value;
+    if (key.startsWith(DETAIL_PREFIX) && typeof value === 'string')
+      details[key.slice(DETAIL_PREFIX.length)] = value;
   }
   const code = codeForStatus(err.code);
   const message =
     err.details ||
-    (code === 'unavailable' ? `${service} is unavailable: is the cluster running? (terrain status)` : err.message);
+    (code === 'unavailable'
+      ? `${service} is unavailable: is the cluster running? (terrain status)`
+      : err.message);
   return new TerrainError(service, code, message, { cause: err, details });
 }
 
 function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as ServiceError).code === 'number' && 'details' in err;
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as ServiceError).code === 'number' &&
+    'details' in err
+  );
 }
 
 function firstString(values: unknown[] | undefined): string | undefined {

@@ -31,7 +31,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A child logger for one component, e.g. `componentLogger(root, 'pfs.commits')`. */
-export function componentLogger(parent: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
+export function componentLogger(
+  parent: Logger,
+  component: string,
+  bindings: Record<string, unknown> = {},
+): Logger {
   return parent.child({ component, ...bindings });
 }
 

@@ -20,7 +20,12 @@ export interface SystemRequirement {
 
 /** Absolute path of `binary` on PATH (or the path itself when absolute and executable), else undefined. */
 export function findBinary(binary: string, path = process.env['PATH'] ?? ''): string | undefined {
-  const candidates = binary.startsWith('/') ? [binary] : path.split(delimiter).filter(Boolean).map((d) => join(d, binary));
+  const candidates = binary.startsWith('/')
+    ? [binary]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, binary));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -56,12 +61,17 @@ export function ensureSystemPackages(requirements: SystemRequirement[], options:
       `missing ${missing.map((r) => r.binary).join(', ')}: install them with \`${command}\` (as root)`,
     );
   }
-  options.log?.(`installing ${packages.join(', ')} with apt-get (missing: ${missing.map((r) => r.binary).join(', ')})`);
+  options.log?.(
+    `installing ${packages.join(', ')} with apt-get (missing: ${missing.map((r) => r.binary).join(', ')})`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const run = (args: string[]): boolean =>
     spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
   // Install from the current lists first; refresh them only when that fails (fresh machines have none).
-  if (!run(['install', '-y', '-q', ...packages]) && !(run(['update', '-q']) && run(['install', '-y', '-q', ...packages]))) {
+  if (
+    !run(['install', '-y', '-q', ...packages]) &&
+    !(run(['update', '-q']) && run(['install', '-y', '-q', ...packages]))
+  ) {
     throw platformErrors.failedPrecondition(`\`${command}\` failed; run it by hand to see why`);
   }
   const stillMissing = missing.filter((r) => !present(r));
@@ -86,5 +96,9 @@ export const TEST_REQUIREMENTS: SystemRequirement[] = [
   { binary: 'memcached', debianPackage: 'memcached' },
   { binary: '/usr/bin/protoc', debianPackage: 'protobuf-compiler' },
   { binary: '/usr/bin/grpc_python_plugin', debianPackage: 'protobuf-compiler-grpc' },
-  { binary: '/usr/lib/python3/dist-packages/grpc/__init__.py', isFile: true, debianPackage: 'python3-grpcio' },
+  {
+    binary: '/usr/lib/python3/dist-packages/grpc/__init__.py',
+    isFile: true,
+    debianPackage: 'python3-grpcio',
+  },
 ];

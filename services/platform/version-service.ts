@@ -23,7 +23,9 @@ export function terrainVersion(): string {
 function gitCommit(): string {
   if (process.env['TERRAIN_GIT_COMMIT']) return process.env['TERRAIN_GIT_COMMIT'];
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return ''; // not a git checkout (an image, a tarball): unknown
   }

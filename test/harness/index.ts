@@ -51,7 +51,8 @@ export function testEnvOrUndefined(): TestEnv | undefined {
 
 /** The servers of this run. Throws when the harness did not start (the suite was run without root-hooks). */
 export function testEnv(): TestEnv {
-  if (!current) throw new Error('test harness not started: run integration tests through `npm run test:integration`');
+  if (!current)
+    throw new Error('test harness not started: run integration tests through `npm run test:integration`');
   return current;
 }
 

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kv } from '../../services/platform/etcd/index.ts';
 import { S3ObjectStore } from '../../services/platform/object-store/s3.ts';
-import { containerRuntimeUnavailableReason, startContainerBackends, type ContainerBackends } from '../harness/containers.ts';
+import {
+  containerRuntimeUnavailableReason,
+  startContainerBackends,
+  type ContainerBackends,
+} from '../harness/containers.ts';
 
 describe('container backends (MinIO and etcd through testcontainers)', function () {
   let backends: ContainerBackends | undefined;
@@ -31,10 +35,21 @@ describe('container backends (MinIO and etcd through testcontainers)', function 
   it('stores and reads back an object in MinIO through the S3 backend', async () => {
     const s3 = backends!.s3;
     const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
-    const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials,
+    });
     await client.send(new CreateBucketCommand({ Bucket: 'terrain-containers' }));
     client.destroy();
-    const store = new S3ObjectStore({ bucket: 'terrain-containers', endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
+    const store = new S3ObjectStore({
+      bucket: 'terrain-containers',
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials,
+    });
     await store.put('chunks/x', Buffer.from('hello'));
     const parts: Buffer[] = [];
     for await (const p of store.get('chunks/x')) parts.push(Buffer.from(p));

@@ -18,7 +18,10 @@ const reflectionProto = join(
   'build/proto/grpc/reflection/v1/reflection.proto',
 );
 
-type Ctor = new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & Record<string, CallableFunction>;
+type Ctor = new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+) => grpc.Client & Record<string, CallableFunction>;
 
 function clientCtor(protoFile: string, serviceName: string): Ctor {
   const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(protoFile, { keepCase: true, enums: String }));
@@ -31,7 +34,9 @@ async function listServicesByReflection(address: string): Promise<string[]> {
   const Reflection = clientCtor(reflectionProto, 'grpc.reflection.v1.ServerReflection');
   const client = new Reflection(address, grpc.credentials.createInsecure());
   try {
-    const call = (client['ServerReflectionInfo'] as () => grpc.ClientDuplexStream<unknown, unknown>).call(client);
+    const call = (client['ServerReflectionInfo'] as () => grpc.ClientDuplexStream<unknown, unknown>).call(
+      client,
+    );
     const answer = new Promise<string[]>((resolve, reject) => {
       call.on('data', (res: { list_services_response?: { service: { name: string }[] } }) => {
         resolve((res.list_services_response?.service ?? []).map((s) => s.name));
@@ -55,10 +60,8 @@ async function healthCheck(address: string, service = ''): Promise<string> {
         req: { service: string },
         cb: (err: grpc.ServiceError | null, res: { status: string }) => void,
       ) => void;
-      check.call(
-        client,
-        { service },
-        (err: grpc.ServiceError | null, res: { status: string }) => (err ? reject(err) : resolve(res.status)),
+      check.call(client, { service }, (err: grpc.ServiceError | null, res: { status: string }) =>
+        err ? reject(err) : resolve(res.status),
       );
     });
   } finally {
@@ -104,7 +107,10 @@ describe('the gRPC server bootstrap', () => {
     const names = await listServicesByReflection(address);
     assert.ok(names.includes('grpc.health.v1.Health'), `reflection listed ${names.join(', ')}`);
     for (const expected of ['terrain.pfs.v1.Pfs', 'terrain.pps.v1.Pps', 'terrain.lineage.v1.Lineage']) {
-      assert.ok(names.includes(expected), `reflection should list ${expected}; it listed ${names.join(', ')}`);
+      assert.ok(
+        names.includes(expected),
+        `reflection should list ${expected}; it listed ${names.join(', ')}`,
+      );
     }
   });
 
@@ -115,9 +121,16 @@ describe('the gRPC server bootstrap', () => {
 
   it('answers the Python client example (generated stubs) with SERVING', async () => {
     const run = promisify(execFile);
-    const { stdout } = await run('/usr/bin/python3', ['clients/python/example_health.py', address, 'test.Echo']);
+    const { stdout } = await run('/usr/bin/python3', [
+      'clients/python/example_health.py',
+      address,
+      'test.Echo',
+    ]);
     assert.equal(stdout.trim(), 'SERVING');
-    await assert.rejects(run('/usr/bin/python3', ['clients/python/example_health.py', address, 'no.Such']), /NOT_FOUND/);
+    await assert.rejects(
+      run('/usr/bin/python3', ['clients/python/example_health.py', address, 'no.Such']),
+      /NOT_FOUND/,
+    );
   });
 
   it('carries typed errors to the client', async () => {

@@ -5,7 +5,8 @@ import { serverStream, unary } from '../../platform/grpc-handlers.ts';
 import type { CommitSets } from '../commit-sets.ts';
 import type { Commits } from '../commits.ts';
 import { pfsErrors } from '../errors.ts';
-import { branchFrom, commitRefFrom, msToDate, repoNameFrom, toCommit, toCommitInfo } from './convert.ts';
+import { branchFrom, msToDate, repoNameFrom, toCommit, toCommitInfo } from './convert.ts';
+import { commitRefFromProto } from './convert-files.ts';
 
 type CommitMethods =
   | 'startCommit'
@@ -18,7 +19,11 @@ type CommitMethods =
   | 'inspectCommitSet'
   | 'listCommitSet';
 
-export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets; logger: Logger }): Pick<PfsServer, CommitMethods> {
+export function commitHandlers(deps: {
+  commits: Commits;
+  commitSets: CommitSets;
+  logger: Logger;
+}): Pick<PfsServer, CommitMethods> {
   const { commits, commitSets, logger } = deps;
   return {
     startCommit: unary(logger, 'StartCommit', async (req, { signal }) => {
@@ -34,7 +39,7 @@ export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets;
       return { commit: toCommit(c.repo, c.id, c.branch) };
     }),
     finishCommit: unary(logger, 'FinishCommit', async (req, { signal }) => {
-      const c = await commits.finish(commitRefFrom(req.commit), {
+      const c = await commits.finish(commitRefFromProto(req.commit, 'commit'), {
         signal,
         ...(req.error ? { error: req.error } : {}),
         ...(req.description ? { description: req.description } : {}),
@@ -43,16 +48,40 @@ export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets;
       return { commit: toCommit(c.repo, c.id, c.branch) };
     }),
     inspectCommit: unary(logger, 'InspectCommit', async (req, { signal }) => {
-      return toCommitInfo(await commits.inspect(commitRefFrom(req.commit), { signal, ...(req.wait ? { wait: req.wait } : {}) }));
+      return toCommitInfo(
+        await commits.inspect(commitRefFromProto(req.commit, 'commit'), {
+          signal,
+          ...(req.wait ? { wait: req.wait } : {}),
+        }),
+      );
     }),
     listCommit: serverStream(logger, 'ListCommit', async function* (req, { signal }) {
       const repo = repoNameFrom(req.repo);
       // `from` may be any ref (repo@branch, repo@id, repo@branch^N): resolve it to a commit first.
-      const plainBranch = req.from && req.from.branch && !req.from.id && !req.from.ancestors ? req.from.branch : undefined;
-      const from = !plainBranch && req.from && (req.from.id || req.from.branch) ? await commits.resolve(commitRefFrom({ ...req.from, repo: req.from.repo ?? { name: repo } }), { signal }) : undefined;
-      const to = req.to && (req.to.id || req.to.branch) ? await commits.resolve(commitRefFrom({ ...req.to, repo: req.to.repo ?? { name: repo } }), { signal }) : undefined;
+      const plainBranch =
+        req.from && req.from.branch && !req.from.id && !req.from.ancestors ? req.from.branch : undefined;
+      const from =
+        !plainBranch && req.from && (req.from.id || req.from.branch)
+          ? await commits.resolve(
+              commitRefFromProto({ ...req.from, repo: req.from.repo ?? { name: repo } }, 'from'),
+              { signal },
+            )
+          : undefined;
+      const to =
+        req.to && (req.to.id || req.to.branch)
+          ? await commits.resolve(
+              commitRefFromProto({ ...req.to, repo: req.to.repo ?? { name: repo } }, 'to'),
+              { signal },
+            )
+          : undefined;
       for await (const c of commits.list(
-        { repo, ...(plainBranch ? { branch: plainBranch } : {}), ...(from ? { from: from.id } : {}), ...(to ? { to: to.id } : {}), limit: Number(req.number) },
+        {
+          repo,
+          ...(plainBranch ? { branch: plainBranch } : {}),
+          ...(from ? { from: from.id } : {}),
+          ...(to ? { to: to.id } : {}),
+          limit: Number(req.number),
+        },
         { signal },
       )) {
         if (req.origin && c.origin !== req.origin) continue;
@@ -75,16 +104,23 @@ export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets;
       }
     }),
     squashCommit: unary(logger, 'SquashCommit', async (req, { signal }) => {
-      const removed = await commits.squash(commitRefFrom(req.commit), { signal, recursive: req.recursive });
+      const removed = await commits.squash(commitRefFromProto(req.commit, 'commit'), {
+        signal,
+        recursive: req.recursive,
+      });
       return { squashed: removed.map((c) => toCommit(c.repo, c.id, c.branch)) };
     }),
     dropCommit: unary(logger, 'DropCommit', async (req, { signal }) => {
-      const removed = await commits.drop(commitRefFrom(req.commit), { signal, recursive: req.recursive });
+      const removed = await commits.drop(commitRefFromProto(req.commit, 'commit'), {
+        signal,
+        recursive: req.recursive,
+      });
       return { dropped: removed.map((c) => toCommit(c.repo, c.id, c.branch)) };
     }),
     inspectCommitSet: serverStream(logger, 'InspectCommitSet', async function* (req, { signal }) {
       if (!req.commitSet?.id) throw pfsErrors.invalidArgument('commit set ID is missing');
-      for await (const c of commitSets.inspect(req.commitSet.id, { signal, wait: req.wait })) yield toCommitInfo(c);
+      for await (const c of commitSets.inspect(req.commitSet.id, { signal, wait: req.wait }))
+        yield toCommitInfo(c);
     }),
     listCommitSet: serverStream(logger, 'ListCommitSet', async function* (req, { signal }) {
       for await (const set of commitSets.list({
@@ -93,9 +129,12 @@ export function commitHandlers(deps: { commits: Commits; commitSets: CommitSets;
         limit: Number(req.number),
       })) {
         if (req.createdBefore && Number(set.createdMs) >= req.createdBefore.getTime()) continue;
-        yield { commitSet: { id: set.id }, commits: set.commits.map(toCommitInfo), created: msToDate(set.createdMs) };
+        yield {
+          commitSet: { id: set.id },
+          commits: set.commits.map(toCommitInfo),
+          created: msToDate(set.createdMs),
+        };
       }
     }),
   };
 }
-

@@ -165,7 +165,11 @@ describe('file RPC conversion', () => {
     assert.equal(nonNegative(5n, 'offset'), 5);
     assert.throws(() => nonNegative(-1n, 'offset'), invalid('offset'));
     assert.equal(durationToMs(undefined, 'ttl'), undefined);
-    assert.equal(durationToMs({ seconds: 0n, nanos: 0 }, 'ttl'), 0, 'an explicit zero stays zero (RunGC grace 0)');
+    assert.equal(
+      durationToMs({ seconds: 0n, nanos: 0 }, 'ttl'),
+      0,
+      'an explicit zero stays zero (RunGC grace 0)',
+    );
     assert.equal(durationToMs({ seconds: 90n, nanos: 500_000_000 }, 'ttl'), 90_500);
     assert.throws(() => durationToMs({ seconds: -1n, nanos: 0 }, 'ttl'), invalid('ttl'));
     assert.deepEqual(msToDuration(1500), { seconds: 1n, nanos: 500_000_000 });

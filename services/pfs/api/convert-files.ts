@@ -7,6 +7,7 @@
  * (a missing commit, both or neither of commit and file_set_id, a negative int64, a stream that does
  * not start with set_commit, a `data` message without a file to continue).
  */
+import { toCommit } from './convert.ts';
 import type { Duration } from '../../../proto/gen/google/protobuf/duration.ts';
 import type { CreateFileSetRequest, FileSetInfo } from '../../../proto/gen/terrain/pfs/v1/file_set.ts';
 import {
@@ -231,7 +232,7 @@ async function* opsFromBodies(next: () => Promise<OpBody | undefined>): AsyncGen
 
 /** A resolved commit: every field set, ancestors 0. */
 export function commitToProto(c: CommitRecord): Commit {
-  return { repo: { name: c.repo }, id: c.id, branch: c.branch, ancestors: 0 };
+  return toCommit(c.repo, c.id, c.branch);
 }
 
 function fileToProto(source: ResolvedSource, path: string): File {

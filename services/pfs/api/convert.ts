@@ -7,24 +7,11 @@ import type { CommitInfo } from '../../../proto/gen/terrain/pfs/v1/commit.ts';
 import type { Branch, Commit } from '../../../proto/gen/terrain/pfs/v1/refs.ts';
 import type { RepoInfo } from '../../../proto/gen/terrain/pfs/v1/repo.ts';
 import type { BranchInfo as DomainBranchInfo } from '../branches.ts';
-import type { CommitRef } from '../commit-access.ts';
 import { pfsErrors } from '../errors.ts';
 import type { BranchRecord, CommitRecord, RepoRecord } from '../records.ts';
 
 export function msToDate(ms: bigint): Date | undefined {
   return ms > 0n ? new Date(Number(ms)) : undefined;
-}
-
-/** A commit ref from the wire; INVALID_ARGUMENT when the repo is missing. */
-export function commitRefFrom(commit: Commit | undefined, what = 'commit'): CommitRef {
-  const repo = commit?.repo?.name;
-  if (!repo) throw pfsErrors.invalidArgument(`${what} is missing its repo`);
-  return {
-    repo,
-    ...(commit.branch ? { branch: commit.branch } : {}),
-    ...(commit.id ? { id: commit.id } : {}),
-    ...(commit.ancestors ? { ancestors: commit.ancestors } : {}),
-  };
 }
 
 export function repoNameFrom(repo: { name: string } | undefined): string {

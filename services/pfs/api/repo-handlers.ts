@@ -4,7 +4,8 @@ import type { PfsServer } from '../../../proto/gen/terrain/pfs/v1/pfs.ts';
 import { serverStream, unary } from '../../platform/grpc-handlers.ts';
 import type { Branches } from '../branches.ts';
 import type { Repos } from '../repos.ts';
-import { branchFrom, commitRefFrom, repoNameFrom, toBranchInfo, toRepoInfo } from './convert.ts';
+import { branchFrom, repoNameFrom, toBranchInfo, toRepoInfo } from './convert.ts';
+import { commitRefFromProto } from './convert-files.ts';
 
 type RepoMethods = 'createRepo' | 'inspectRepo' | 'listRepo' | 'deleteRepo';
 type BranchMethods = 'createBranch' | 'inspectBranch' | 'listBranch' | 'deleteBranch';
@@ -27,7 +28,8 @@ export function repoHandlers(deps: { repos: Repos; logger: Logger }): Pick<PfsSe
       return toRepoInfo(repo, branches, sizeBytes);
     }),
     listRepo: serverStream(logger, 'ListRepo', async function* (req, { signal }) {
-      for await (const r of repos.list({ signal, ...(req.type ? { type: req.type } : {}) })) yield toRepoInfo(r);
+      for await (const r of repos.list({ signal, ...(req.type ? { type: req.type } : {}) }))
+        yield toRepoInfo(r);
     }),
     deleteRepo: unary(logger, 'DeleteRepo', async (req, { signal }) => {
       return { deleted: await repos.delete(repoNameFrom(req.repo), { signal, force: req.force }) };
@@ -42,7 +44,9 @@ export function branchHandlers(deps: { branches: Branches; logger: Logger }): Pi
       const { repo, name } = branchFrom(req.branch);
       const info = await branches.create(repo, name, {
         signal,
-        ...(req.head ? { head: commitRefFrom({ ...req.head, repo: req.head.repo ?? { name: repo } }, 'head') } : {}),
+        ...(req.head
+          ? { head: commitRefFromProto({ ...req.head, repo: req.head.repo ?? { name: repo } }, 'head') }
+          : {}),
         provenance: req.provenance.map(branchFrom),
       });
       return { branchInfo: toBranchInfo(info) };

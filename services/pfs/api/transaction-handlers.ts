@@ -1,13 +1,18 @@
 /** gRPC handlers for transactions; proto operations are converted to domain `TxOp`s here. */
 import type { Logger } from 'pino';
 import type { PfsServer } from '../../../proto/gen/terrain/pfs/v1/pfs.ts';
-import type { TransactionInfo, TransactionOp, TransactionOpResult } from '../../../proto/gen/terrain/pfs/v1/transaction.ts';
+import type {
+  TransactionInfo,
+  TransactionOp,
+  TransactionOpResult,
+} from '../../../proto/gen/terrain/pfs/v1/transaction.ts';
 import { serverStream, unary } from '../../platform/grpc-handlers.ts';
 import { pfsErrors } from '../errors.ts';
 import type { Branches } from '../branches.ts';
 import type { StagedTransaction, StagedTransactions, Transactions, TxOp, TxResult } from '../transactions.ts';
 import { DEFAULT_STAGED_TTL_MS } from '../transactions.ts';
-import { branchFrom, commitRefFrom, toBranchInfo, toCommit } from './convert.ts';
+import { branchFrom, toBranchInfo, toCommit } from './convert.ts';
+import { commitRefFromProto } from './convert-files.ts';
 
 type TxMethods =
   | 'runTransaction'
@@ -34,14 +39,19 @@ export function toTxOp(op: TransactionOp, index: number): TxOp {
     case 'finishCommit':
       return {
         kind: 'finishCommit',
-        ref: commitRefFrom(body.value.commit),
+        ref: commitRefFromProto(body.value.commit, 'commit'),
         ...(body.value.error ? { error: body.value.error } : {}),
         ...(body.value.description ? { description: body.value.description } : {}),
         force: body.value.force,
       };
     case 'addFileSet':
-      if (!body.value.fileSetId) throw pfsErrors.invalidArgument(`operation ${index + 1}: add_file_set needs a file_set_id`);
-      return { kind: 'addFileSet', ref: commitRefFrom(body.value.commit), fileSetId: body.value.fileSetId };
+      if (!body.value.fileSetId)
+        throw pfsErrors.invalidArgument(`operation ${index + 1}: add_file_set needs a file_set_id`);
+      return {
+        kind: 'addFileSet',
+        ref: commitRefFromProto(body.value.commit, 'commit'),
+        fileSetId: body.value.fileSetId,
+      };
     case 'createBranch': {
       const { repo, name } = branchFrom(body.value.branch);
       const head = body.value.head;
@@ -49,7 +59,15 @@ export function toTxOp(op: TransactionOp, index: number): TxOp {
         kind: 'createBranch',
         repo,
         name,
-        ...(head ? { head: { repo: head.repo?.name ?? repo, ...(head.branch ? { branch: head.branch } : {}), ...(head.id ? { id: head.id } : {}) } } : {}),
+        ...(head
+          ? {
+              head: {
+                repo: head.repo?.name ?? repo,
+                ...(head.branch ? { branch: head.branch } : {}),
+                ...(head.id ? { id: head.id } : {}),
+              },
+            }
+          : {}),
         provenance: body.value.provenance.map(branchFrom),
       };
     }
@@ -58,7 +76,9 @@ export function toTxOp(op: TransactionOp, index: number): TxOp {
       return { kind: 'deleteBranch', repo, name, force: body.value.force };
     }
     default:
-      throw pfsErrors.invalidArgument(`operation ${index + 1} is empty: set one of start_commit, finish_commit, add_file_set, create_branch, delete_branch`);
+      throw pfsErrors.invalidArgument(
+        `operation ${index + 1} is empty: set one of start_commit, finish_commit, add_file_set, create_branch, delete_branch`,
+      );
   }
 }
 
@@ -77,7 +97,17 @@ function fromTxOp(op: TxOp): TransactionOp {
         },
       };
     case 'finishCommit':
-      return { op: { $case: 'finishCommit', value: { commit: refToCommit(op.ref), description: op.description ?? '', error: op.error ?? '', force: op.force ?? false } } };
+      return {
+        op: {
+          $case: 'finishCommit',
+          value: {
+            commit: refToCommit(op.ref),
+            description: op.description ?? '',
+            error: op.error ?? '',
+            force: op.force ?? false,
+          },
+        },
+      };
     case 'addFileSet':
       return { op: { $case: 'addFileSet', value: { commit: refToCommit(op.ref), fileSetId: op.fileSetId } } };
     case 'createBranch':
@@ -86,18 +116,35 @@ function fromTxOp(op: TxOp): TransactionOp {
           $case: 'createBranch',
           value: {
             branch: { repo: { name: op.repo }, name: op.name },
-            head: op.head ? { repo: { name: op.head.repo }, id: op.head.id ?? '', branch: op.head.branch ?? '', ancestors: 0 } : undefined,
+            head: op.head
+              ? {
+                  repo: { name: op.head.repo },
+                  id: op.head.id ?? '',
+                  branch: op.head.branch ?? '',
+                  ancestors: 0,
+                }
+              : undefined,
             provenance: op.provenance.map((p) => ({ repo: { name: p.repo }, name: p.name })),
           },
         },
       };
     case 'deleteBranch':
-      return { op: { $case: 'deleteBranch', value: { branch: { repo: { name: op.repo }, name: op.name }, force: op.force } } };
+      return {
+        op: {
+          $case: 'deleteBranch',
+          value: { branch: { repo: { name: op.repo }, name: op.name }, force: op.force },
+        },
+      };
   }
 }
 
 function refToCommit(ref: { repo: string; branch?: string; id?: string; ancestors?: number }) {
-  return { repo: { name: ref.repo }, id: ref.id ?? '', branch: ref.branch ?? '', ancestors: ref.ancestors ?? 0 };
+  return {
+    repo: { name: ref.repo },
+    id: ref.id ?? '',
+    branch: ref.branch ?? '',
+    ancestors: ref.ancestors ?? 0,
+  };
 }
 
 export function transactionHandlers(deps: {
@@ -108,16 +155,27 @@ export function transactionHandlers(deps: {
 }): Pick<PfsServer, TxMethods> {
   const { transactions, staged, branches, logger } = deps;
   /** Results in the proto shape: each op's result under its own case. */
-  const results = async (ops: TxOp[], rs: TxResult[], signal: AbortSignal): Promise<TransactionOpResult[]> => {
+  const results = async (
+    ops: TxOp[],
+    rs: TxResult[],
+    signal: AbortSignal,
+  ): Promise<TransactionOpResult[]> => {
     const out: TransactionOpResult[] = [];
     for (const [i, r] of rs.entries()) {
       const op = ops[i]!;
       if (r.kind === 'branch') {
         const info = await branches.inspect(r.repo, r.name, { signal }).catch(() => undefined);
-        out.push({ result: { $case: 'createBranch', value: { branchInfo: info ? toBranchInfo(info) : undefined } } });
+        out.push({
+          result: { $case: 'createBranch', value: { branchInfo: info ? toBranchInfo(info) : undefined } },
+        });
       } else if (r.kind === 'commit') {
         const commit = toCommit(r.commit.repo, r.commit.id, r.commit.branch);
-        const value = op.kind === 'finishCommit' ? ({ $case: 'finishCommit', value: { commit } } as const) : op.kind === 'addFileSet' ? ({ $case: 'addFileSet', value: { commit } } as const) : ({ $case: 'startCommit', value: { commit } } as const);
+        const value =
+          op.kind === 'finishCommit'
+            ? ({ $case: 'finishCommit', value: { commit } } as const)
+            : op.kind === 'addFileSet'
+              ? ({ $case: 'addFileSet', value: { commit } } as const)
+              : ({ $case: 'startCommit', value: { commit } } as const);
         out.push({ result: value });
       } else out.push({ result: { $case: 'deleteBranch', value: { deleted: true } } });
     }
@@ -152,7 +210,9 @@ export function transactionHandlers(deps: {
       const { results: rs } = await staged.finish(id, { signal });
       return { transaction: { id }, results: await results(current.ops, rs, signal) };
     }),
-    inspectTransaction: unary(logger, 'InspectTransaction', async (req, { signal }) => info(await staged.inspect(txId(req.transaction), { signal }))),
+    inspectTransaction: unary(logger, 'InspectTransaction', async (req, { signal }) =>
+      info(await staged.inspect(txId(req.transaction), { signal })),
+    ),
     listTransaction: serverStream(logger, 'ListTransaction', async function* (_req, { signal }) {
       for await (const tx of staged.list({ signal })) yield info(tx);
     }),

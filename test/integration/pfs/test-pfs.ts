@@ -2,7 +2,13 @@
  * A pfs server for one test: its own etcd prefix and its own bucket on the harness's S3 server
  * (Swift), served over gRPC on a free loopback port, with a promise-based client.
  */
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { PfsClient } from '../../../proto/gen/terrain/pfs/v1/pfs.ts';
 import { Kv } from '../../../services/platform/etcd/index.ts';
 import { fromServiceError } from '../../../services/platform/grpc-status.ts';
@@ -38,20 +44,25 @@ type UnaryMethod<Req, Res> = (
 export async function startTestPfs(name: string, share?: { kv: Kv; objects: ObjectStore }): Promise<TestPfs> {
   const { etcd, s3 } = testEnv();
   const kv = share?.kv ?? Kv.connect({ endpoints: [etcd.endpoint], prefix: uniquePrefix(name) });
-  const objects = share?.objects ?? new S3ObjectStore({
-    bucket: await freshBucket(name),
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const objects =
+    share?.objects ??
+    new S3ObjectStore({
+      bucket: await freshBucket(name),
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
   const server = new GrpcServer({ logger: silentLogger() });
-  const pfs = await startPfs({ storage: { chunking: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 } } }, {
-    kv,
-    objects,
-    server,
-    logger: silentLogger(),
-  });
+  const pfs = await startPfs(
+    { storage: { chunking: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 } } },
+    {
+      kv,
+      objects,
+      server,
+      logger: silentLogger(),
+    },
+  );
   const { port } = await server.listen('127.0.0.1:0');
   const address = `127.0.0.1:${port}`;
   const client = new PfsClient(address, credentials.createInsecure());
@@ -63,7 +74,9 @@ export async function startTestPfs(name: string, share?: { kv: Kv; objects: Obje
     address,
     call: (method, req) =>
       new Promise((resolve, reject) => {
-        method.call(client, req, new Metadata(), {}, (err, res) => (err ? reject(fromServiceError(err, 'pfs')) : resolve(res)));
+        method.call(client, req, new Metadata(), {}, (err, res) =>
+          err ? reject(fromServiceError(err, 'pfs')) : resolve(res),
+        );
       }),
     collect: async (method, req) => {
       const out = [];
