@@ -15,6 +15,7 @@ import { registerCommitSetCommands } from './commitset.ts';
 import { registerFileCommands } from './file.ts';
 import { registerMiscCommands, terrainVersion } from './misc.ts';
 import { registerRepoCommands } from './repo.ts';
+import { registerS3Commands } from './s3.ts';
 import { registerTransactionCommands } from './transaction.ts';
 
 /** Commander writes "error: unknown option '--x'\n(Did you mean --y?)"; we print one line. */
@@ -91,6 +92,7 @@ TERRAIN_LINEAGE_ADDRESS override single services. Exit codes: 0 ok, 1 error, 2 u
   registerFileCommands(cli);
   registerTransactionCommands(cli);
   registerMiscCommands(cli);
+  registerS3Commands(cli);
   return cli;
 }
 

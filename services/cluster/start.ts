@@ -10,6 +10,7 @@
  * Data survives stop + start: etcd keeps its data directory (and its ports, recorded there), and
  * the object store keeps its directory.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kv } from '../platform/etcd/index.ts';
@@ -20,6 +21,7 @@ import { openObjectStore } from '../platform/object-store/open.ts';
 import { CLUSTER_REQUIREMENTS, ensureSystemPackages } from '../platform/system-packages.ts';
 import { addVersionService } from '../platform/version-service.ts';
 import { startPfs } from '../pfs/service.ts';
+import { connectPfsForS3, s3GatewayConfig, startS3Gateway } from '../s3gateway/index.ts';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -29,7 +31,7 @@ export interface ClusterOptions {
   etcd?: string;
   /** Default `127.0.0.1:1650`. */
   grpcAddress?: string;
-  /** Where the S3 gateway listens (once it exists). */
+  /** Where the S3 gateway listens; default `127.0.0.1:1600`. */
   s3Address?: string;
   logLevel?: string;
   /** Progress lines for the user (installing etcd, …). */
@@ -47,6 +49,34 @@ export interface RunningCluster {
 }
 
 export const DEFAULT_GRPC_ADDRESS = '127.0.0.1:1650';
+export const DEFAULT_S3_ADDRESS = '127.0.0.1:1600';
+
+/** The S3 gateway's credentials: made once per data directory, kept in `s3-credentials.json`. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+export function s3CredentialsPath(dataDir: string): string {
+  return join(dataDir, 's3-credentials.json');
+}
+
+/** Reads the cluster's S3 credentials, creating them (readable by the owner only) on first use. */
+export function loadS3Credentials(dataDir: string): S3Credentials {
+  const path = s3CredentialsPath(dataDir);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as S3Credentials;
+  } catch {
+    const made: S3Credentials = {
+      accessKeyId: `terrain-${randomBytes(6).toString('hex')}`,
+      secretAccessKey: randomBytes(24).toString('base64url'),
+      region: 'us-east-1',
+    };
+    writeFileSync(path, JSON.stringify(made, null, 2) + '\n', { mode: 0o600 });
+    return made;
+  }
+}
 
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -82,8 +112,24 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const { port } = await server.listen(grpcAddress);
     cleanups.push(() => server.shutdown(5000));
     const host = grpcAddress.slice(0, grpcAddress.lastIndexOf(':')) || '127.0.0.1';
+    const boundGrpc = `${host}:${port}`;
+
+    // The S3 gateway speaks to pfs over gRPC, like any other client.
+    const s3Pfs = connectPfsForS3(boundGrpc.replace(/^0\.0\.0\.0:/, '127.0.0.1:'));
+    cleanups.push(async () => s3Pfs.close());
+    const creds = loadS3Credentials(options.dataDir);
+    const gateway = await startS3Gateway(
+      s3GatewayConfig({
+        address: options.s3Address ?? DEFAULT_S3_ADDRESS,
+        region: creds.region,
+        credentials: { [creds.accessKeyId]: creds.secretAccessKey },
+      }),
+      { pfs: s3Pfs, logger },
+    );
+    cleanups.push(() => gateway.stop());
     return {
-      grpcAddress: `${host}:${port}`,
+      grpcAddress: boundGrpc,
+      s3Endpoint: gateway.endpoint,
       etcdEndpoint,
       storage: objects.description,
       services,
