@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * The `terrain` CLI end to end, as a user runs it: `bin/terrain up --detach` starts a real
  * cluster (embedded etcd, every service, local storage) in a temporary data directory on free
@@ -303,6 +304,58 @@ describe('terrain CLI against `terrain up --detach`', () => {
     }>(await run(['diff', 'file', 'tree@master', 'tree@master^2', '--json']));
     const summary = changes.map((c) => `${c.change}:${c.newFile?.file.path ?? c.oldFile?.file.path}`).sort();
     assert.deepEqual(summary, ['FILE_CHANGE_ADDED:/new.txt', 'FILE_CHANGE_DELETED:/space name.txt']);
+  });
+
+  it('serves S3 to the aws CLI and boto3 with the credentials `s3 info` prints', async () => {
+    const info = await run(['s3', 'info', '--json']);
+    assertOk(info, 's3 info --json');
+    const [creds] = jsonLines<{
+      endpoint: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      region: string;
+    }>(info);
+    assert.ok(creds, 's3 info printed one JSON object');
+    const awsEnv = {
+      ...env,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_DEFAULT_REGION: creds.region,
+    };
+    const sh = (cmd: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      spawnSync(cmd, args, { env: { ...awsEnv, ...extra }, encoding: 'utf8', timeout: 60_000 });
+    const file = join(scratch, 's3-upload.txt');
+    writeFileSync(file, 'through the aws CLI\n');
+    const mb = sh('/usr/bin/aws', ['--endpoint-url', creds.endpoint, 's3', 'mb', 's3://master.s3e2e']);
+    assert.equal(mb.status, 0, mb.stderr);
+    const cp = sh('/usr/bin/aws', [
+      '--endpoint-url',
+      creds.endpoint,
+      's3',
+      'cp',
+      file,
+      's3://master.s3e2e/dir/a.txt',
+    ]);
+    assert.equal(cp.status, 0, cp.stderr);
+    const back = await run(['get', 'file', 's3e2e@master:/dir/a.txt']);
+    assertOk(back, 'get file of an object put through S3');
+    assert.equal(back.out, 'through the aws CLI\n');
+    const py = sh('/usr/bin/python3', [
+      '-c',
+      [
+        'import boto3, sys',
+        'from botocore.config import Config',
+        `s3 = boto3.client("s3", endpoint_url=${JSON.stringify(creds.endpoint)}, config=Config(s3={"addressing_style": "path"}))`,
+        'print(",".join(o["Key"] for o in s3.list_objects_v2(Bucket="master.s3e2e")["Contents"]))',
+      ].join('\n'),
+    ]);
+    assert.equal(py.status, 0, py.stderr);
+    assert.equal(py.stdout.trim(), 'dir/a.txt');
+    const denied = sh('/usr/bin/aws', ['--endpoint-url', creds.endpoint, 's3', 'ls', 's3://master.s3e2e'], {
+      AWS_SECRET_ACCESS_KEY: 'wrong-secret-key',
+    });
+    assert.notEqual(denied.status, 0);
+    assert.match(denied.stderr, /SignatureDoesNotMatch/);
   });
 
   it('copies a file by reference', async () => {
