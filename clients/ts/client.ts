@@ -6,6 +6,7 @@
  * `unavailable` when nothing listens (no waiting for the server to appear). `close()` closes every
  * channel; calls in flight are cancelled.
  */
+import { CLIENT_CHANNEL_OPTIONS } from '../../services/platform/grpc-channel.ts';
 import { Client, credentials, type ChannelOptions } from '@grpc/grpc-js';
 import * as versionMessages from '../../proto/gen/terrain/common/v1/version.ts';
 import { VersionService } from '../../proto/gen/terrain/common/v1/version.ts';
@@ -48,7 +49,6 @@ export const LINEAGE_MESSAGE_MODULES: object[] = [lineageMessages, lineageGraph]
 export const VERSION_MESSAGE_MODULES: object[] = [versionMessages];
 
 /** Same ceiling as the server (services/platform/grpc-server.ts). */
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export interface ConnectOptions {
   /** Per-service addresses for split deployments; they win over everything else. */
@@ -97,8 +97,7 @@ export function connect(address?: string, options: ConnectOptions = {}): Terrain
     let channel = channels.get(target);
     if (!channel) {
       channel = new Client(target, credentials.createInsecure(), {
-        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+        ...CLIENT_CHANNEL_OPTIONS,
         ...options.channelOptions,
       });
       channels.set(target, channel);

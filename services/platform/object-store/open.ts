@@ -21,7 +21,7 @@ import { platformErrors } from '../errors.ts';
 import { LocalObjectStore } from './local.ts';
 import { MemoryObjectStore } from './memory.ts';
 import type { ObjectStore } from './object-store.ts';
-import { S3ObjectStore, type S3Credentials } from './s3.ts';
+import type { S3Credentials, S3ObjectStore } from './s3.ts';
 
 export interface OpenObjectStoreOptions {
   /** S3 credentials; omitted: the AWS SDK's default chain. */
@@ -58,11 +58,13 @@ export async function openObjectStore(
   return new LocalObjectStore(resolve(url));
 }
 
-function openS3(
+/** The AWS SDK (~40 MiB of memory) is loaded only when an S3 store is asked for. */
+async function openS3(
   url: string,
   options: OpenObjectStoreOptions,
   invalid: (why: string) => Error,
-): S3ObjectStore {
+): Promise<S3ObjectStore> {
+  const { S3ObjectStore } = await import('./s3.ts');
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -17,12 +17,14 @@ export const protobufFileName = "terrain/pfs/v1/gc.proto";
  * reachable from any commit, open commit, staged write, live file-set handle or staged
  * transaction are kept, and so is every object written after the mark began or younger than the
  * grace period, so a concurrent upload never loses data. Only one collection runs at a time
- * cluster-wide: a second call waits for the running one and reports its result.
+ * per pfs process: a second call waits for the running one and reports its result (collectors in
+ * different processes are each safe, they only duplicate work).
  */
 export interface RunGCRequest {
   /**
-   * Objects younger than this are never deleted; unset or 0 means the configured default
-   * (1 hour). INVALID_ARGUMENT when negative.
+   * Objects younger than this are never deleted; unset means the configured default (2 hours:
+   * the storage's dedup refresh age plus one hour of write window). An explicit 0 keeps only
+   * reachable objects and those written after the mark began. INVALID_ARGUMENT when negative.
    */
   grace?:
     | Duration
