@@ -14,6 +14,8 @@ import { registerCommitCommands } from './commit.ts';
 import { registerCommitSetCommands } from './commitset.ts';
 import { registerFileCommands } from './file.ts';
 import { registerMiscCommands, terrainVersion } from './misc.ts';
+import { registerMountCommands } from './mount.ts';
+import { registerPpsCommands } from './pps.ts';
 import { registerRepoCommands } from './repo.ts';
 import { registerS3Commands } from './s3.ts';
 import { registerTransactionCommands } from './transaction.ts';
@@ -91,8 +93,10 @@ TERRAIN_LINEAGE_ADDRESS override single services. Exit codes: 0 ok, 1 error, 2 u
   registerCommitSetCommands(cli);
   registerFileCommands(cli);
   registerTransactionCommands(cli);
+  registerPpsCommands(cli);
   registerMiscCommands(cli);
   registerS3Commands(cli);
+  registerMountCommands(cli);
   return cli;
 }
 

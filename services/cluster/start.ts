@@ -21,6 +21,8 @@ import { openObjectStore } from '../platform/object-store/open.ts';
 import { CLUSTER_REQUIREMENTS, ensureSystemPackages } from '../platform/system-packages.ts';
 import { addVersionService } from '../platform/version-service.ts';
 import { startPfs } from '../pfs/service.ts';
+import { startPps } from '../pps/service.ts';
+import { LocalLauncher } from '../pps/launchers/local.ts';
 import { connectPfsForS3, s3GatewayConfig, startS3Gateway } from '../s3gateway/index.ts';
 
 export interface ClusterOptions {
@@ -106,12 +108,29 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     const server = new GrpcServer({ logger });
     const pfs = await startPfs({}, { kv, objects, server, logger });
     cleanups.push(() => pfs.stop());
-    const services = ['terrain.pfs.v1.Pfs'];
+    // Workers run as child processes of this one, against the same object store.
+    const launcher = new LocalLauncher({ storage, logger });
+    const pps = await startPps({}, { kv, objects, server, logger, launcher });
+    cleanups.push(async () => {
+      await launcher.close();
+      await pps.stop();
+    });
+    const services = ['terrain.pfs.v1.Pfs', 'terrain.pps.v1.Pps', 'terrain.pps.v1.Worker'];
     addVersionService(server, () => services, logger);
     const grpcAddress = options.grpcAddress ?? DEFAULT_GRPC_ADDRESS;
     const { port } = await server.listen(grpcAddress);
     cleanups.push(() => server.shutdown(5000));
     const host = grpcAddress.slice(0, grpcAddress.lastIndexOf(':')) || '127.0.0.1';
+    // pps reaches pfs over gRPC, on this same server, whose port is known only now.
+    const dialHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+    pps.startBackground({ pfsAddress: `${dialHost}:${port}` });
+    // Runs before the server's shutdown (cleanups run in reverse), so the workers' long polls and
+    // pps's own streams to pfs end first instead of holding the shutdown for its grace period.
+    // Both are idempotent (they also run at the earlier cleanup, for failures before listen).
+    cleanups.push(async () => {
+      await launcher.close();
+      await pps.stop();
+    });
     const boundGrpc = `${host}:${port}`;
 
     // The S3 gateway speaks to pfs over gRPC, like any other client.
