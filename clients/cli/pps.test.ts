@@ -8,10 +8,7 @@ describe('cli pps helpers', () => {
       { name: 'montage', inputs: ['edges', 'images'] },
       { name: 'stats', inputs: ['edges'] },
     ]);
-    assert.equal(
-      text,
-      ['images', '├─▶ edges', '│   ├─▶ montage', '│   └─▶ stats', '└─▶ montage'].join('\n'),
-    );
+    assert.equal(text, ['images', '├─▶ edges', '│   ├─▶ montage', '│   └─▶ stats', '└─▶ montage'].join('\n'));
   });
 
   it('converts a YAML spec to JSON and leaves JSON alone', () => {

@@ -5,7 +5,9 @@ import { loadS3Credentials, s3CredentialsPath } from '../../services/cluster/sta
 import { cliErrors, withJson, type Cli } from './cli.ts';
 
 export function registerS3Commands(cli: Cli): void {
-  const s3 = cli.program.command('s3').description('the S3 gateway: buckets are branch.repo, objects are files');
+  const s3 = cli.program
+    .command('s3')
+    .description('the S3 gateway: buckets are branch.repo, objects are files');
   withJson(
     s3
       .command('info')
@@ -17,7 +19,9 @@ export function registerS3Commands(cli: Cli): void {
       throw cliErrors.unavailable('no cluster with an S3 gateway is known here: start one with `terrain up`');
     }
     if (!existsSync(s3CredentialsPath(context.dataDir))) {
-      throw cliErrors.failedPrecondition(`no S3 credentials in ${join(context.dataDir, 's3-credentials.json')}`);
+      throw cliErrors.failedPrecondition(
+        `no S3 credentials in ${join(context.dataDir, 's3-credentials.json')}`,
+      );
     }
     const creds = loadS3Credentials(context.dataDir);
     const info = { endpoint: context.s3Endpoint, ...creds };

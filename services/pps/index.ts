@@ -9,7 +9,14 @@
  *   ...
  *   await pps.stop();
  */
-export { startPps, PPS_SERVICE_NAME, WORKER_SERVICE_NAME, type PpsConfig, type PpsDeps, type RunningPps } from './service.ts';
+export {
+  startPps,
+  PPS_SERVICE_NAME,
+  WORKER_SERVICE_NAME,
+  type PpsConfig,
+  type PpsDeps,
+  type RunningPps,
+} from './service.ts';
 export { Pipelines, type CreatePipelineOptions } from './pipelines.ts';
 export { JobStore } from './job-store.ts';
 export { JobControl } from './job-control.ts';

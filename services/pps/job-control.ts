@@ -6,7 +6,15 @@
 import type { Kv } from '../platform/etcd/index.ts';
 import { isErrorCode } from '../platform/errors.ts';
 import type { JobStore } from './job-store.ts';
-import { decode, encode, keys, TERMINAL_JOB_STATES, type DatumRecord, type JobRecord, type ShardRecord } from './records.ts';
+import {
+  decode,
+  encode,
+  keys,
+  TERMINAL_JOB_STATES,
+  type DatumRecord,
+  type JobRecord,
+  type ShardRecord,
+} from './records.ts';
 import { ppsErrors } from './spec/index.ts';
 
 export class JobControl {
@@ -19,7 +27,12 @@ export class JobControl {
   }
 
   /** Kills a job. Idempotent on KILLED; FAILED_PRECONDITION when it ended otherwise. */
-  async kill(pipeline: string, id: string, reason: string, options: { signal?: AbortSignal } = {}): Promise<JobRecord> {
+  async kill(
+    pipeline: string,
+    id: string,
+    reason: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<JobRecord> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const entry = await this.#kv.get(keys.job(pipeline, id), options);
       if (!entry) throw ppsErrors.notFound(`pps: job ${pipeline}@${id} not found`);
@@ -28,7 +41,12 @@ export class JobControl {
       if (TERMINAL_JOB_STATES.has(job.state)) {
         throw ppsErrors.failedPrecondition(`pps: job ${pipeline}@${id} already ended in ${job.state}`);
       }
-      const next: JobRecord = { ...job, state: 'KILLED', reason: `job killed: ${reason}`, finished: new Date().toISOString() };
+      const next: JobRecord = {
+        ...job,
+        state: 'KILLED',
+        reason: `job killed: ${reason}`,
+        finished: new Date().toISOString(),
+      };
       const res = await this.#kv
         .txn()
         .ifModRevision(keys.job(pipeline, id), entry.modRevision)
@@ -60,10 +78,17 @@ export class JobControl {
   }
 
   /** Sends datums (default: every FAILED one) of a RUNNING job back to PENDING with fresh tries. */
-  async restartDatums(pipeline: string, id: string, datumIds: readonly string[], options: { signal?: AbortSignal } = {}): Promise<number> {
+  async restartDatums(
+    pipeline: string,
+    id: string,
+    datumIds: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
     const job = await this.#jobs.inspect(pipeline, id, options);
     if (job.state !== 'RUNNING') {
-      throw ppsErrors.failedPrecondition(`pps: job ${pipeline}@${id} is ${job.state}, not RUNNING; only a running job's datums can be restarted`);
+      throw ppsErrors.failedPrecondition(
+        `pps: job ${pipeline}@${id} is ${job.state}, not RUNNING; only a running job's datums can be restarted`,
+      );
     }
     const chosen: DatumRecord[] = [];
     if (datumIds.length > 0) {
@@ -73,7 +98,8 @@ export class JobControl {
         if (rec.state !== 'PENDING') chosen.push(rec);
       }
     } else {
-      for await (const rec of this.#jobs.datums(pipeline, id, options)) if (rec.state === 'FAILED') chosen.push(rec);
+      for await (const rec of this.#jobs.datums(pipeline, id, options))
+        if (rec.state === 'FAILED') chosen.push(rec);
     }
     for (let i = 0; i < chosen.length; i += 50) {
       const part = chosen.slice(i, i + 50);
@@ -84,7 +110,8 @@ export class JobControl {
         datums: part.map((d) => ({ id: d.id, hash: d.hash, attempt: 1 })),
       };
       const txn = this.#kv.txn().put(keys.shard(pipeline, id, shard.id), encode(shard));
-      for (const d of part) txn.put(keys.datum(pipeline, id, d.id), encode({ ...d, state: 'PENDING', attempts: 0, error: '' }));
+      for (const d of part)
+        txn.put(keys.datum(pipeline, id, d.id), encode({ ...d, state: 'PENDING', attempts: 0, error: '' }));
       await txn.commit(options);
     }
     return chosen.length;

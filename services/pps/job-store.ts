@@ -3,7 +3,15 @@
  * Concurrency: job updates are CAS on the job key (fn may run several times: keep it pure).
  */
 import { CAS_KEEP, type Kv } from '../platform/etcd/index.ts';
-import { decode, encode, keys, TERMINAL_JOB_STATES, type DatumRecord, type JobRecord, type ShardRecord } from './records.ts';
+import {
+  decode,
+  encode,
+  keys,
+  TERMINAL_JOB_STATES,
+  type DatumRecord,
+  type JobRecord,
+  type ShardRecord,
+} from './records.ts';
 import { ppsErrors } from './spec/index.ts';
 
 /** etcd refuses transactions with more than 128 operations by default; stay well below. */
@@ -16,7 +24,11 @@ export class JobStore {
     this.kv = kv;
   }
 
-  async get(pipeline: string, id: string, options: { signal?: AbortSignal } = {}): Promise<JobRecord | undefined> {
+  async get(
+    pipeline: string,
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<JobRecord | undefined> {
     const e = await this.kv.get(keys.job(pipeline, id), options);
     return e ? decode<JobRecord>(e.value) : undefined;
   }
@@ -28,8 +40,15 @@ export class JobStore {
   }
 
   /** Creates the job unless it exists; returns the stored one. */
-  async createIfAbsent(job: JobRecord, options: { signal?: AbortSignal } = {}): Promise<{ job: JobRecord; created: boolean }> {
-    const res = await this.kv.txn().ifAbsent(keys.job(job.pipeline, job.id)).put(keys.job(job.pipeline, job.id), encode(job)).commit(options);
+  async createIfAbsent(
+    job: JobRecord,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    const res = await this.kv
+      .txn()
+      .ifAbsent(keys.job(job.pipeline, job.id))
+      .put(keys.job(job.pipeline, job.id), encode(job))
+      .commit(options);
     if (res.succeeded) return { job, created: true };
     return { job: await this.inspect(job.pipeline, job.id, options), created: false };
   }
@@ -67,12 +86,21 @@ export class JobStore {
     for await (const e of this.kv.list(keys.jobs(pipeline), options)) yield decode<JobRecord>(e.value);
   }
 
-  async getDatum(pipeline: string, job: string, id: string, options: { signal?: AbortSignal } = {}): Promise<DatumRecord | undefined> {
+  async getDatum(
+    pipeline: string,
+    job: string,
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<DatumRecord | undefined> {
     const e = await this.kv.get(keys.datum(pipeline, job, id), options);
     return e ? decode<DatumRecord>(e.value) : undefined;
   }
 
-  async *datums(pipeline: string, job: string, options: { signal?: AbortSignal; startAfter?: string } = {}): AsyncGenerator<DatumRecord> {
+  async *datums(
+    pipeline: string,
+    job: string,
+    options: { signal?: AbortSignal; startAfter?: string } = {},
+  ): AsyncGenerator<DatumRecord> {
     const prefix = keys.datums(pipeline, job);
     for await (const e of this.kv.list(prefix, options.signal ? { signal: options.signal } : {})) {
       if (options.startAfter !== undefined && e.key.slice(prefix.length) <= options.startAfter) continue;
@@ -80,7 +108,12 @@ export class JobStore {
     }
   }
 
-  async getShard(pipeline: string, job: string, id: string, options: { signal?: AbortSignal } = {}): Promise<ShardRecord | undefined> {
+  async getShard(
+    pipeline: string,
+    job: string,
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ShardRecord | undefined> {
     const e = await this.kv.get(keys.shard(pipeline, job, id), options);
     return e ? decode<ShardRecord>(e.value) : undefined;
   }

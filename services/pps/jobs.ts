@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { campaign, watchPrefix, type Kv } from '../platform/etcd/index.ts';
 import { isErrorCode } from '../platform/errors.ts';
 import { CommitState } from '../../proto/gen/terrain/pfs/v1/commit.ts';
-import type { FileSetStorage} from '../pfs/storage/index.ts';
+import type { FileSetStorage } from '../pfs/storage/index.ts';
 import { EMPTY_ROOT, type FileSetReader, type RootHash } from '../pfs/storage/index.ts';
 import { iterateDatums, type Datum } from './datums/index.ts';
 import type { JobStore } from './job-store.ts';
@@ -61,7 +61,11 @@ export interface SchedulerDeps {
 }
 
 /** A handle (see file-sets proto) for a layer list → one root to read. */
-export async function rootOfLayers(storage: FileSetStorage, layers: readonly string[], signal?: AbortSignal): Promise<RootHash> {
+export async function rootOfLayers(
+  storage: FileSetStorage,
+  layers: readonly string[],
+  signal?: AbortSignal,
+): Promise<RootHash> {
   const roots = layers.map((l) => (l.startsWith('index/') ? l.slice('index/'.length) : l) as RootHash);
   if (roots.length === 0) return EMPTY_ROOT;
   if (roots.length === 1) return roots[0]!;
@@ -79,7 +83,10 @@ export class Scheduler {
   readonly #d: SchedulerDeps;
   readonly #log: Logger;
   /** Per pipeline: the subscription's controller and the tail of its job chain. */
-  readonly #pipelines = new Map<string, { ctl: AbortController; chain: Promise<void>; queued: Set<string> }>();
+  readonly #pipelines = new Map<
+    string,
+    { ctl: AbortController; chain: Promise<void>; queued: Set<string> }
+  >();
   #signal: AbortSignal = new AbortController().signal;
   readonly #launched = new Map<string, string>();
 
@@ -145,7 +152,9 @@ export class Scheduler {
         const name = ev.key.slice(keys.pipelines().length);
         this.#pipelines.get(name)?.ctl.abort();
         this.#pipelines.delete(name);
-        await this.#d.launcher?.stop(name).catch((err: unknown) => this.#log.warn({ err, pipeline: name }, 'stopping workers failed'));
+        await this.#d.launcher
+          ?.stop(name)
+          .catch((err: unknown) => this.#log.warn({ err, pipeline: name }, 'stopping workers failed'));
       }
     }
   }
@@ -162,11 +171,20 @@ export class Scheduler {
       if (p.stopped) await launcher.stop(p.name);
       else {
         const spec = JSON.parse(p.specJson) as PipelineSpec;
-        await launcher.start({ name: p.name, specVersion: p.version, parallelism: spec.parallelism_spec.constant, ...this.#d.addresses });
+        await launcher.start({
+          name: p.name,
+          specVersion: p.version,
+          parallelism: spec.parallelism_spec.constant,
+          ...this.#d.addresses,
+        });
       }
     } catch (err) {
       this.#log.warn({ err, pipeline: p.name }, 'launching workers failed');
-      await this.#d.pipelines.setState(p.name, 'CRASHING', `workers could not be launched: ${(err as Error).message}`);
+      await this.#d.pipelines.setState(
+        p.name,
+        'CRASHING',
+        `workers could not be launched: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -185,10 +203,12 @@ export class Scheduler {
   async #subscribe(p: PipelineRecord, signal: AbortSignal): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        for await (const info of this.#d.pfs().subscribeCommit(
-          { repo: { name: p.name }, branch: p.outputBranch, state: CommitState.STARTED },
-          { signal },
-        )) {
+        for await (const info of this.#d
+          .pfs()
+          .subscribeCommit(
+            { repo: { name: p.name }, branch: p.outputBranch, state: CommitState.STARTED },
+            { signal },
+          )) {
           const id = info.commit?.id;
           if (!id) continue;
           const existing = await this.#d.jobs.get(p.name, id, { signal });
@@ -290,24 +310,33 @@ class JobRunner {
       await this.#waitUnpaused();
       // Inputs must be finished; one that finished with an error makes the job unrunnable.
       for (const input of job.inputCommits) {
-        const info = await this.#d.pfs().inspectCommit(
-          { commit: { repo: { name: input.repo }, id: input.id }, wait: CommitState.FINISHED },
-          this.#rpc,
-        );
+        const info = await this.#d
+          .pfs()
+          .inspectCommit(
+            { commit: { repo: { name: input.repo }, id: input.id }, wait: CommitState.FINISHED },
+            this.#rpc,
+          );
         if (info.error) {
           await this.#end('UNRUNNABLE', `input commit ${input.repo}@${input.id} failed: ${info.error}`);
           return;
         }
       }
-      job = await this.#set((j) => (j.state === 'CREATED' ? { ...j, state: 'STARTING', started: new Date().toISOString() } : undefined));
+      job = await this.#set((j) =>
+        j.state === 'CREATED' ? { ...j, state: 'STARTING', started: new Date().toISOString() } : undefined,
+      );
     }
     if (job.state === 'STARTING') {
       if (!job.datumsReady) await this.#computeDatums(job);
       job = await this.#d.jobs.inspect(this.#pipeline, this.#id, this.#rpc);
-      if (job.state === 'STARTING') job = await this.#set((j) => (j.state === 'STARTING' ? { ...j, state: 'RUNNING' } : undefined));
+      if (job.state === 'STARTING')
+        job = await this.#set((j) => (j.state === 'STARTING' ? { ...j, state: 'RUNNING' } : undefined));
     }
     if (job.state === 'RUNNING') {
-      await this.#d.logs.pps(this.#pipeline, this.#id, `job running: ${job.total} datums, ${job.skipped} skipped`);
+      await this.#d.logs.pps(
+        this.#pipeline,
+        this.#id,
+        `job running: ${job.total} datums, ${job.skipped} skipped`,
+      );
       await this.#waitShardsDone();
       job = await this.#d.jobs.inspect(this.#pipeline, this.#id, this.#rpc);
       if (TERMINAL_JOB_STATES.has(job.state)) {
@@ -360,7 +389,9 @@ class JobRunner {
       .commit(this.#rpc);
     const { spec } = await this.#spec(job.pipelineVersion);
     const readers = new Map<string, { reader: FileSetReader; commit: string }>();
-    const outputInfo = await this.#d.pfs().inspectCommit({ commit: { repo: { name: this.#pipeline }, id: this.#id } }, this.#rpc);
+    const outputInfo = await this.#d
+      .pfs()
+      .inspectCommit({ commit: { repo: { name: this.#pipeline }, id: this.#id } }, this.#rpc);
     for (const c of outputInfo.directProvenance) {
       const repo = c.repo?.name ?? '';
       const fs = await this.#d.pfs().getFileSet({ commit: { repo: { name: repo }, id: c.id } }, this.#rpc);
@@ -413,8 +444,14 @@ class JobRunner {
       }
       const entry = { id: datum.id, hash: datum.hash, attempt: 1 };
       const bytes = datum.id.length + datum.hash.length + 32;
-      if (shard && (shard.datums.length >= MAX_SHARD_DATUMS || shardBytes + bytes > MAX_SHARD_BYTES)) await flushShard();
-      shard ??= { id: `${this.#id}.${String(shards++).padStart(8, '0')}`, pipeline: this.#pipeline, jobId: this.#id, datums: [] };
+      if (shard && (shard.datums.length >= MAX_SHARD_DATUMS || shardBytes + bytes > MAX_SHARD_BYTES))
+        await flushShard();
+      shard ??= {
+        id: `${this.#id}.${String(shards++).padStart(8, '0')}`,
+        pipeline: this.#pipeline,
+        jobId: this.#id,
+        datums: [],
+      };
       shard.datums.push(entry);
       shardBytes += bytes;
     }
@@ -429,13 +466,21 @@ class JobRunner {
     for (;;) {
       const rev = await this.#d.kv.revision(this.#rpc);
       let any = false;
-      for await (const e of this.#d.kv.list(prefix, { revision: rev, keysOnly: true, pageSize: 1, signal: this.#signal })) {
+      for await (const e of this.#d.kv.list(prefix, {
+        revision: rev,
+        keysOnly: true,
+        pageSize: 1,
+        signal: this.#signal,
+      })) {
         void e;
         any = true;
         break;
       }
       if (!any) return;
-      for await (const ev of watchPrefix(this.#d.kv, prefix, { fromRevision: rev + 1, signal: this.#signal })) {
+      for await (const ev of watchPrefix(this.#d.kv, prefix, {
+        fromRevision: rev + 1,
+        signal: this.#signal,
+      })) {
         if (ev.type === 'delete' || ev.type === 'reset-end') break;
       }
     }
@@ -451,7 +496,11 @@ class JobRunner {
   async #finishOutput(error: string): Promise<void> {
     try {
       await this.#d.pfs().finishCommit(
-        { commit: { repo: { name: this.#pipeline }, id: this.#id }, error: error || 'job failed', force: true },
+        {
+          commit: { repo: { name: this.#pipeline }, id: this.#id },
+          error: error || 'job failed',
+          force: true,
+        },
         this.#rpc,
       );
     } catch (err) {
@@ -486,15 +535,23 @@ class JobRunner {
     }
     await this.#set((j) => ({ ...j, processed, recovered, failed, stats }));
     if (firstFailure) {
-      await this.#end('FAILURE', `datum ${firstFailure.id} failed after ${firstFailure.attempts} tries: ${firstFailure.error}`);
+      await this.#end(
+        'FAILURE',
+        `datum ${firstFailure.id} failed after ${firstFailure.attempts} tries: ${firstFailure.error}`,
+      );
       return;
     }
     // Owner of every path in the output: carried-over files first, then the new outputs.
     const owner = new Map<string, string>();
     const deletes: string[] = [];
-    const current = await pfs.getFileSet({ commit: { repo: { name: this.#pipeline }, id: this.#id } }, this.#rpc);
+    const current = await pfs.getFileSet(
+      { commit: { repo: { name: this.#pipeline }, id: this.#id } },
+      this.#rpc,
+    );
     const currentRoot = await rootOfLayers(this.#d.storage, current.fileSet?.layers ?? [], this.#signal);
-    for await (const entry of this.#d.storage.reader(currentRoot).entries({ signal: this.#signal, includeDeletes: false })) {
+    for await (const entry of this.#d.storage
+      .reader(currentRoot)
+      .entries({ signal: this.#signal, includeDeletes: false })) {
       const datum = datumOfTag(entry.tag);
       if (keep.has(datum)) owner.set(entry.path, datum);
       else deletes.push(entry.path);
@@ -503,10 +560,15 @@ class JobRunner {
       const info = await pfs.renewFileSet({ fileSetId: out.fileSetId }, this.#rpc);
       for (const layer of info.fileSet?.layers ?? []) {
         const root = await rootOfLayers(this.#d.storage, [layer], this.#signal);
-        for await (const entry of this.#d.storage.reader(root).entries({ signal: this.#signal, includeDeletes: false })) {
+        for await (const entry of this.#d.storage
+          .reader(root)
+          .entries({ signal: this.#signal, includeDeletes: false })) {
           const other = owner.get(entry.path);
           if (other !== undefined && other !== out.datum) {
-            await this.#end('FAILURE', `datums ${other} and ${out.datum} both wrote the output path ${entry.path}`);
+            await this.#end(
+              'FAILURE',
+              `datums ${other} and ${out.datum} both wrote the output path ${entry.path}`,
+            );
             return;
           }
           owner.set(entry.path, out.datum);
@@ -526,7 +588,10 @@ class JobRunner {
     }
     for (let i = 0; i < outputs.length; i += 100) {
       const ids = outputs.slice(i, i + 100).map((o) => o.fileSetId);
-      const composed = ids.length === 1 ? ids[0]! : ((await pfs.composeFileSet({ fileSetIds: ids }, this.#rpc)).fileSet?.fileSetId ?? '');
+      const composed =
+        ids.length === 1
+          ? ids[0]!
+          : ((await pfs.composeFileSet({ fileSetIds: ids }, this.#rpc)).fileSet?.fileSetId ?? '');
       await pfs.addFileSet({ commit, fileSetId: composed }, this.#rpc);
     }
     try {
@@ -535,7 +600,11 @@ class JobRunner {
       if (!isErrorCode(err, 'failed_precondition')) throw err;
     }
     await this.#set((j) => ({ ...j, state: 'SUCCESS', reason: '', finished: new Date().toISOString() }));
-    await this.#d.logs.pps(this.#pipeline, this.#id, `job succeeded: ${processed} processed, ${keep.size} skipped`);
+    await this.#d.logs.pps(
+      this.#pipeline,
+      this.#id,
+      `job succeeded: ${processed} processed, ${keep.size} skipped`,
+    );
     this.#log.info({ processed, skipped: keep.size }, 'job succeeded');
   }
 }

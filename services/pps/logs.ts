@@ -34,7 +34,10 @@ export class Logs {
   async append(lines: readonly LogLineRecord[], options: { signal?: AbortSignal } = {}): Promise<number> {
     const byPipeline = new Map<string, LogLineRecord[]>();
     for (const l of lines) {
-      const line = Buffer.byteLength(l.message) > MAX_LINE_BYTES ? { ...l, message: l.message.slice(0, MAX_LINE_BYTES / 4) } : l;
+      const line =
+        Buffer.byteLength(l.message) > MAX_LINE_BYTES
+          ? { ...l, message: l.message.slice(0, MAX_LINE_BYTES / 4) }
+          : l;
       const list = byPipeline.get(line.pipeline) ?? [];
       list.push(line);
       byPipeline.set(line.pipeline, list);
@@ -95,7 +98,10 @@ export class Logs {
       }
     }
     if (!q.follow) return;
-    for await (const ev of watchPrefix(this.#kv, prefix, { fromRevision: rev + 1, ...(q.signal ? { signal: q.signal } : {}) })) {
+    for await (const ev of watchPrefix(this.#kv, prefix, {
+      fromRevision: rev + 1,
+      ...(q.signal ? { signal: q.signal } : {}),
+    })) {
       if (ev.type !== 'put' || ev.modRevision <= rev) continue;
       for (const l of decode<LogBatchRecord>(ev.value).lines) if (matches(l)) yield l;
     }

@@ -117,7 +117,12 @@ export class Pipelines {
     if (!existing) {
       try {
         await pfs.createRepo(
-          { repo: { name }, type: RepoType.PIPELINE, pipeline: name, description: `output of pipeline ${name}` },
+          {
+            repo: { name },
+            type: RepoType.PIPELINE,
+            pipeline: name,
+            description: `output of pipeline ${name}`,
+          },
           rpc,
         );
       } catch (err) {
@@ -133,7 +138,12 @@ export class Pipelines {
       },
       rpc,
     );
-    const version: SpecVersionRecord = { version: record.version, specJson: record.specJson, salt, created: now };
+    const version: SpecVersionRecord = {
+      version: record.version,
+      specJson: record.specJson,
+      salt,
+      created: now,
+    };
     const txn = this.#kv.txn();
     if (existing) txn.ifValue(keys.pipeline(name), encode(existing));
     else txn.ifAbsent(keys.pipeline(name));
@@ -144,7 +154,10 @@ export class Pipelines {
     if (!res.succeeded) {
       throw ppsErrors.aborted(`pps: pipeline "${name}" changed while it was being created or updated; retry`);
     }
-    this.#logger.info({ pipeline: name, version: record.version }, existing ? 'pipeline updated' : 'pipeline created');
+    this.#logger.info(
+      { pipeline: name, version: record.version },
+      existing ? 'pipeline updated' : 'pipeline created',
+    );
     return record;
   }
 
@@ -161,14 +174,28 @@ export class Pipelines {
   }
 
   /** One spec version (0 = current). NOT_FOUND when it does not exist. */
-  async inspectVersion(name: string, version: number, options: { signal?: AbortSignal } = {}): Promise<PipelineRecord> {
+  async inspectVersion(
+    name: string,
+    version: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PipelineRecord> {
     const current = await this.inspect(name, options);
     if (version === 0 || version === current.version) return current;
     const entry = await this.#kv.get(keys.spec(name, version), options);
-    if (!entry) throw ppsErrors.notFound(`pps: pipeline "${name}" has no version ${version} (current: ${current.version})`);
+    if (!entry)
+      throw ppsErrors.notFound(
+        `pps: pipeline "${name}" has no version ${version} (current: ${current.version})`,
+      );
     const v = decode<SpecVersionRecord>(entry.value);
     const spec = JSON.parse(v.specJson) as PipelineSpec;
-    return { ...current, version: v.version, specJson: v.specJson, salt: v.salt, created: v.created, description: spec.description };
+    return {
+      ...current,
+      version: v.version,
+      specJson: v.specJson,
+      salt: v.salt,
+      created: v.created,
+      description: spec.description,
+    };
   }
 
   /** Every pipeline's current version, by name. */
@@ -177,7 +204,11 @@ export class Pipelines {
   }
 
   /** Earlier versions of a pipeline, newest first (`history` of them; -1 = all). */
-  async *history(name: string, history: number, options: { signal?: AbortSignal } = {}): AsyncGenerator<PipelineRecord> {
+  async *history(
+    name: string,
+    history: number,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<PipelineRecord> {
     const versions: number[] = [];
     for await (const e of this.#kv.list(keys.specs(name), { ...options, keysOnly: true })) {
       versions.push(Number(e.key.slice(keys.specs(name).length)));
@@ -209,15 +240,24 @@ export class Pipelines {
     return out!;
   }
 
-  async setState(name: string, state: PipelineStateName, reason = '', options: { signal?: AbortSignal } = {}): Promise<void> {
+  async setState(
+    name: string,
+    state: PipelineStateName,
+    reason = '',
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     try {
-      await this.#kv.casUpdate(keys.pipeline(name), (entry) => {
-        if (!entry) throw ppsErrors.notFound(`pps: pipeline "${name}" not found`);
-        const p = decode<PipelineRecord>(entry.value);
-        if (p.stopped && state !== 'PAUSED') return encode({ ...p, state: 'PAUSED' });
-        if (p.state === state && p.reason === reason) return encode(p);
-        return encode({ ...p, state, reason });
-      }, options);
+      await this.#kv.casUpdate(
+        keys.pipeline(name),
+        (entry) => {
+          if (!entry) throw ppsErrors.notFound(`pps: pipeline "${name}" not found`);
+          const p = decode<PipelineRecord>(entry.value);
+          if (p.stopped && state !== 'PAUSED') return encode({ ...p, state: 'PAUSED' });
+          if (p.state === state && p.reason === reason) return encode(p);
+          return encode({ ...p, state, reason });
+        },
+        options,
+      );
     } catch (err) {
       if (!isErrorCode(err, 'not_found')) throw err;
     }
@@ -228,7 +268,8 @@ export class Pipelines {
       await this.#kv.casUpdate(keys.pipeline(name), (entry) => {
         if (!entry) throw ppsErrors.notFound(`pps: pipeline "${name}" not found`);
         const p = decode<PipelineRecord>(entry.value);
-        const running = state === 'RUNNING' || state === 'STARTING' || state === 'FINISHING' || state === 'CREATED';
+        const running =
+          state === 'RUNNING' || state === 'STARTING' || state === 'FINISHING' || state === 'CREATED';
         const next: PipelineRecord = {
           ...p,
           lastJobId: jobId,
@@ -247,14 +288,21 @@ export class Pipelines {
   }
 
   async start(name: string, options: { signal?: AbortSignal } = {}): Promise<PipelineRecord> {
-    return this.update(name, (p) => ({ ...p, stopped: false, state: p.state === 'PAUSED' ? 'STANDBY' : p.state }), options);
+    return this.update(
+      name,
+      (p) => ({ ...p, stopped: false, state: p.state === 'PAUSED' ? 'STANDBY' : p.state }),
+      options,
+    );
   }
 
   /**
    * Deletes the pipeline's records (jobs, datums, shards, specs) and, unless keepRepo, its output
    * repo. FAILED_PRECONDITION naming the readers when other pipelines read its output and not force.
    */
-  async delete(name: string, options: { force?: boolean; keepRepo?: boolean; signal?: AbortSignal } = {}): Promise<boolean> {
+  async delete(
+    name: string,
+    options: { force?: boolean; keepRepo?: boolean; signal?: AbortSignal } = {},
+  ): Promise<boolean> {
     const rpc = options.signal ? { signal: options.signal } : {};
     const existing = await this.get(name, rpc);
     if (!existing) throw ppsErrors.notFound(`pps: pipeline "${name}" not found`);
@@ -267,7 +315,8 @@ export class Pipelines {
         `pps: pipeline "${name}" is read by ${readers.map((r) => `"${r}"`).join(', ')}; delete those first or pass --force`,
       );
     }
-    const txn = this.#kv.txn()
+    const txn = this.#kv
+      .txn()
       .delete(keys.pipeline(name))
       .deletePrefix(keys.specs(name))
       .deletePrefix(keys.jobs(name))

@@ -23,9 +23,22 @@ export const JOB_STATES = [
   'UNRUNNABLE',
 ] as const;
 export type JobStateName = (typeof JOB_STATES)[number];
-export const TERMINAL_JOB_STATES: ReadonlySet<JobStateName> = new Set(['SUCCESS', 'FAILURE', 'KILLED', 'UNRUNNABLE']);
+export const TERMINAL_JOB_STATES: ReadonlySet<JobStateName> = new Set([
+  'SUCCESS',
+  'FAILURE',
+  'KILLED',
+  'UNRUNNABLE',
+]);
 
-export const DATUM_STATES = ['PENDING', 'STARTING', 'RUNNING', 'SUCCESS', 'FAILED', 'SKIPPED', 'RECOVERED'] as const;
+export const DATUM_STATES = [
+  'PENDING',
+  'STARTING',
+  'RUNNING',
+  'SUCCESS',
+  'FAILED',
+  'SKIPPED',
+  'RECOVERED',
+] as const;
 export type DatumStateName = (typeof DATUM_STATES)[number];
 
 /** A branch as stored: `repo@branch`. */
@@ -120,7 +133,14 @@ export interface DatumRecord {
   started?: string;
   finished?: string;
   skippedFrom?: string;
-  inputFiles?: { inputName: string; repo: string; commit: string; path: string; hash: string; sizeBytes: number }[];
+  inputFiles?: {
+    inputName: string;
+    repo: string;
+    commit: string;
+    path: string;
+    hash: string;
+    sizeBytes: number;
+  }[];
 }
 
 /** One datum as handed out in a shard. */

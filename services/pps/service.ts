@@ -9,7 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PpsService, type PpsServer } from '../../proto/gen/terrain/pps/v1/pps.ts';
-import { WorkerService as WorkerServiceDef, type WorkerServer } from '../../proto/gen/terrain/pps/v1/worker.ts';
+import {
+  WorkerService as WorkerServiceDef,
+  type WorkerServer,
+} from '../../proto/gen/terrain/pps/v1/worker.ts';
 import type { Kv } from '../platform/etcd/index.ts';
 import type { GrpcServer } from '../platform/grpc-server.ts';
 import type { ObjectStore } from '../platform/object-store/object-store.ts';
@@ -83,8 +86,16 @@ export async function startPps(config: PpsConfig, deps: PpsDeps): Promise<Runnin
     logger,
     ...(config.workerLeaseTtlSeconds !== undefined ? { leaseTtlSeconds: config.workerLeaseTtlSeconds } : {}),
   });
-  deps.server.addService(PPS_SERVICE_NAME, PpsService, ppsHandlers({ kv, pipelines, jobs, control, workers, logs, pfs, logger }) as PpsServer);
-  deps.server.addService(WORKER_SERVICE_NAME, WorkerServiceDef, workerHandlers({ workers, logger }) as WorkerServer);
+  deps.server.addService(
+    PPS_SERVICE_NAME,
+    PpsService,
+    ppsHandlers({ kv, pipelines, jobs, control, workers, logs, pfs, logger }) as PpsServer,
+  );
+  deps.server.addService(
+    WORKER_SERVICE_NAME,
+    WorkerServiceDef,
+    workerHandlers({ workers, logger }) as WorkerServer,
+  );
 
   const background = new AbortController();
   let running: Promise<void> | undefined;
@@ -105,8 +116,12 @@ export async function startPps(config: PpsConfig, deps: PpsDeps): Promise<Runnin
         logs,
         logger,
         candidateId: config.candidateId ?? randomBytes(8).toString('hex'),
-        ...(config.schedulerLeaseTtlSeconds !== undefined ? { leaseTtlSeconds: config.schedulerLeaseTtlSeconds } : {}),
-        ...(deps.launcher ? { launcher: deps.launcher, addresses: { pfsAddress, ppsAddress: ppsAddress ?? pfsAddress } } : {}),
+        ...(config.schedulerLeaseTtlSeconds !== undefined
+          ? { leaseTtlSeconds: config.schedulerLeaseTtlSeconds }
+          : {}),
+        ...(deps.launcher
+          ? { launcher: deps.launcher, addresses: { pfsAddress, ppsAddress: ppsAddress ?? pfsAddress } }
+          : {}),
       });
       running = scheduler.run(background.signal).catch((err: unknown) => {
         if (!background.signal.aborted) logger.error({ err }, 'pps scheduler stopped');

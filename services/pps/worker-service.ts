@@ -81,7 +81,8 @@ export class WorkerService {
     options: { signal?: AbortSignal } = {},
   ): Promise<{ worker: WorkerRecord; expires: Date }> {
     const p = await this.#d.pipelines.inspect(pipeline, options);
-    if (p.stopped) throw ppsErrors.failedPrecondition(`pps: pipeline "${pipeline}" is stopped; the worker should exit`);
+    if (p.stopped)
+      throw ppsErrors.failedPrecondition(`pps: pipeline "${pipeline}" is stopped; the worker should exit`);
     const kv = this.#d.kv;
     const res = await etcdCall('grant a worker lease', options.signal, () =>
       kv.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }),
@@ -105,10 +106,15 @@ export class WorkerService {
   }
 
   /** Renews the worker's lease. NOT_FOUND when it already expired. */
-  async renew(workerId: string, options: { signal?: AbortSignal } = {}): Promise<{ expires: Date; drain: boolean }> {
+  async renew(
+    workerId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ expires: Date; drain: boolean }> {
     const worker = await this.#worker(workerId, options.signal);
     const kv = this.#d.kv;
-    const stream = await etcdCall('renew a worker lease', options.signal, () => kv.client.leaseClient.leaseKeepAlive());
+    const stream = await etcdCall('renew a worker lease', options.signal, () =>
+      kv.client.leaseClient.leaseKeepAlive(),
+    );
     let ttl: number;
     try {
       ttl = await new Promise<number>((resolve, reject) => {
@@ -119,7 +125,10 @@ export class WorkerService {
     } finally {
       stream.end();
     }
-    if (ttl <= 0) throw ppsErrors.notFound(`pps: worker "${workerId}" lease expired; abandon its shards and register again`);
+    if (ttl <= 0)
+      throw ppsErrors.notFound(
+        `pps: worker "${workerId}" lease expired; abandon its shards and register again`,
+      );
     const p = await this.#d.pipelines.get(worker.pipeline, options);
     return { expires: new Date(Date.now() + ttl * 1000), drain: !p || p.stopped };
   }
@@ -138,7 +147,11 @@ export class WorkerService {
       if (!p || p.stopped) return { drain: true };
       const rev = await kv.revision(options);
       const claimed = new Set<string>();
-      for await (const e of kv.list(keys.claims(worker.pipeline), { revision: rev, keysOnly: true, ...options })) {
+      for await (const e of kv.list(keys.claims(worker.pipeline), {
+        revision: rev,
+        keysOnly: true,
+        ...options,
+      })) {
         claimed.add(e.key.slice(keys.claims(worker.pipeline).length));
       }
       for await (const e of kv.list(keys.shards(worker.pipeline), { revision: rev, ...options })) {
@@ -158,7 +171,9 @@ export class WorkerService {
           .commit(options);
         if (!res.succeeded) continue;
         const specEntry = await kv.get(keys.spec(job.pipeline, job.pipelineVersion), options);
-        const spec = JSON.parse(specEntry ? decode<{ specJson: string }>(specEntry.value).specJson : '{}') as PipelineSpec;
+        const spec = JSON.parse(
+          specEntry ? decode<{ specJson: string }>(specEntry.value).specJson : '{}',
+        ) as PipelineSpec;
         const datums: AcquiredShard['datums'] = [];
         for (const d of shard.datums) {
           const record = await this.#d.jobs.getDatum(shard.pipeline, shard.jobId, d.id, options);
@@ -169,9 +184,15 @@ export class WorkerService {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return { drain: false };
       // Wait for a new shard or a released claim (lease expiry deletes the claim key).
-      const wait = AbortSignal.any([AbortSignal.timeout(remaining), ...(options.signal ? [options.signal] : [])]);
+      const wait = AbortSignal.any([
+        AbortSignal.timeout(remaining),
+        ...(options.signal ? [options.signal] : []),
+      ]);
       try {
-        for await (const ev of watchPrefix(kv, keys.work(worker.pipeline), { fromRevision: rev + 1, signal: wait })) {
+        for await (const ev of watchPrefix(kv, keys.work(worker.pipeline), {
+          fromRevision: rev + 1,
+          signal: wait,
+        })) {
           if (ev.type === 'put' && ev.key.startsWith(keys.shards(worker.pipeline))) break;
           if (ev.type === 'delete' && ev.key.startsWith(keys.claims(worker.pipeline))) break;
           if (ev.type === 'reset-end') break;
@@ -204,12 +225,16 @@ export class WorkerService {
     const claim = await this.#d.kv.get(claimKey, options);
     const shardEntry = await this.#d.kv.get(shardKey, options);
     if (!claim || Buffer.from(claim.value).toString() !== workerId || !shardEntry) {
-      throw ppsErrors.aborted(`pps: shard "${shardId}" is no longer held by worker "${workerId}"; its results were discarded`);
+      throw ppsErrors.aborted(
+        `pps: shard "${shardId}" is no longer held by worker "${workerId}"; its results were discarded`,
+      );
     }
     const shard = decode<ShardRecord>(shardEntry.value);
     const job = await this.#d.jobs.inspect(pipeline, jobId, options);
     const specEntry = await this.#d.kv.get(keys.spec(pipeline, job.pipelineVersion), options);
-    const spec = JSON.parse(specEntry ? decode<{ specJson: string }>(specEntry.value).specJson : '{}') as Partial<PipelineSpec>;
+    const spec = JSON.parse(
+      specEntry ? decode<{ specJson: string }>(specEntry.value).specJson : '{}',
+    ) as Partial<PipelineSpec>;
     const tries = spec.datum_tries ?? 3;
     const inShard = new Map(shard.datums.map((d) => [d.id, d]));
     const reported = new Set<string>();
@@ -218,19 +243,24 @@ export class WorkerService {
     let finalFailure: { id: string; error: string } | undefined;
     for (const r of reports) {
       const entry = inShard.get(r.datumId);
-      if (!entry) throw ppsErrors.invalidArgument(`pps: datum "${r.datumId}" is not part of shard "${shardId}"`);
+      if (!entry)
+        throw ppsErrors.invalidArgument(`pps: datum "${r.datumId}" is not part of shard "${shardId}"`);
       if (r.state === 'SUCCESS' && !r.outputFileSetId) {
-        throw ppsErrors.invalidArgument(`pps: datum "${r.datumId}" reported SUCCESS without output_file_set_id`);
+        throw ppsErrors.invalidArgument(
+          `pps: datum "${r.datumId}" reported SUCCESS without output_file_set_id`,
+        );
       }
       reported.add(r.datumId);
       const record = await this.#d.jobs.getDatum(pipeline, jobId, r.datumId, options);
       if (!record) continue;
       if (r.state === 'SUCCESS') {
         // Keep the output alive until the job assembles its output commit.
-        await this.#d.pfs().renewFileSet(
-          { fileSetId: r.outputFileSetId, ttl: { seconds: BigInt(OUTPUT_HANDLE_TTL_SECONDS), nanos: 0 } },
-          options,
-        );
+        await this.#d
+          .pfs()
+          .renewFileSet(
+            { fileSetId: r.outputFileSetId, ttl: { seconds: BigInt(OUTPUT_HANDLE_TTL_SECONDS), nanos: 0 } },
+            options,
+          );
       }
       let state: DatumRecord['state'] = r.state;
       if (r.state === 'FAILED' && entry.attempt < tries) {
@@ -273,16 +303,26 @@ export class WorkerService {
     }
     const res = await txn.commit(options);
     if (!res.succeeded) {
-      throw ppsErrors.aborted(`pps: shard "${shardId}" is no longer held by worker "${workerId}"; its results were discarded`);
+      throw ppsErrors.aborted(
+        `pps: shard "${shardId}" is no longer held by worker "${workerId}"; its results were discarded`,
+      );
     }
     if (finalFailure) {
-      await this.#d.logs.pps(pipeline, jobId, `datum ${finalFailure.id} failed ${tries} times: ${finalFailure.error}`);
+      await this.#d.logs.pps(
+        pipeline,
+        jobId,
+        `datum ${finalFailure.id} failed ${tries} times: ${finalFailure.error}`,
+      );
     }
     return reports.length;
   }
 
   /** Stores log lines pushed by a worker (pipeline forced to the worker's). */
-  async pushLogs(workerId: string, lines: LogLineRecord[], options: { signal?: AbortSignal } = {}): Promise<number> {
+  async pushLogs(
+    workerId: string,
+    lines: LogLineRecord[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
     const worker = await this.#worker(workerId, options.signal);
     return this.#d.logs.append(
       lines.map((l) => ({ ...l, pipeline: worker.pipeline, workerId })),

@@ -13,7 +13,13 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { s3Error } from './errors.ts';
-import { chunkSignature, constantTimeEqualHex, EMPTY_SHA256, trailerSignature, type ChunkSigningContext } from './sigv4.ts';
+import {
+  chunkSignature,
+  constantTimeEqualHex,
+  EMPTY_SHA256,
+  trailerSignature,
+  type ChunkSigningContext,
+} from './sigv4.ts';
 
 export interface AwsChunkedOptions {
   /** Verify chunk signatures with this context (signed payloads); unset for unsigned payloads. */
@@ -65,22 +71,28 @@ export async function* decodeAwsChunked(
     if (!signing) return;
     const expected = chunkSignature(signing, previousSignature, hashHex);
     if (!constantTimeEqualHex(expected, expectedSignature)) {
-      throw s3Error('SignatureDoesNotMatch', 'The chunk signature of an aws-chunked payload does not match: the body was changed after signing, or the signing key is wrong.');
+      throw s3Error(
+        'SignatureDoesNotMatch',
+        'The chunk signature of an aws-chunked payload does not match: the body was changed after signing, or the signing key is wrong.',
+      );
     }
     previousSignature = expected;
   };
 
   const parseHeader = (line: string): void => {
     const [sizeText, ...extensions] = line.split(';');
-    if (!sizeText || !/^[0-9a-fA-F]{1,16}$/.test(sizeText)) malformed(`invalid chunk size ${JSON.stringify(sizeText?.slice(0, 32))}`);
+    if (!sizeText || !/^[0-9a-fA-F]{1,16}$/.test(sizeText))
+      malformed(`invalid chunk size ${JSON.stringify(sizeText?.slice(0, 32))}`);
     const size = parseInt(sizeText!, 16);
     if (!Number.isSafeInteger(size)) malformed('chunk size too large');
     expectedSignature = '';
     for (const ext of extensions) {
       const eq = ext.indexOf('=');
-      if (eq > 0 && ext.slice(0, eq).trim() === 'chunk-signature') expectedSignature = ext.slice(eq + 1).trim();
+      if (eq > 0 && ext.slice(0, eq).trim() === 'chunk-signature')
+        expectedSignature = ext.slice(eq + 1).trim();
     }
-    if (signing && !/^[0-9a-f]{64}$/.test(expectedSignature)) malformed('a signed chunk has no valid chunk-signature');
+    if (signing && !/^[0-9a-f]{64}$/.test(expectedSignature))
+      malformed('a signed chunk has no valid chunk-signature');
     remaining = size;
     if (size === 0) {
       finishChunk(EMPTY_SHA256);
@@ -110,7 +122,10 @@ export async function* decodeAwsChunked(
       if (signature === undefined) malformed('the signed trailer has no x-amz-trailer-signature');
       const expected = trailerSignature(signing, previousSignature, canonical.join(''));
       if (!constantTimeEqualHex(expected, signature!)) {
-        throw s3Error('SignatureDoesNotMatch', 'The trailer signature of an aws-chunked payload does not match.');
+        throw s3Error(
+          'SignatureDoesNotMatch',
+          'The trailer signature of an aws-chunked payload does not match.',
+        );
       }
     }
     if (!options.trailer && trailers.size > 0) malformed('trailing headers were sent but not announced');
@@ -174,6 +189,8 @@ export async function* decodeAwsChunked(
     }
   }
   // Some clients end a trailer-less payload right after the final chunk's header line.
-  if (at.state === 'trailer' && trailerLines.length === 0 && pending.length === 0 && !options.trailer) finishTrailers();
-  if (at.state !== 'done') throw s3Error('IncompleteBody', 'The aws-chunked payload ended before its final chunk.');
+  if (at.state === 'trailer' && trailerLines.length === 0 && pending.length === 0 && !options.trailer)
+    finishTrailers();
+  if (at.state !== 'done')
+    throw s3Error('IncompleteBody', 'The aws-chunked payload ended before its final chunk.');
 }

@@ -27,11 +27,17 @@ export async function readTarget(ctx: RequestContext, bucket: Bucket): Promise<R
   const { pfs } = ctx.deps;
   try {
     if (bucket.commit !== undefined) {
-      const commit = await pfs.inspectCommit({ repo: bucket.repo, id: bucket.commit }, { signal: ctx.signal });
+      const commit = await pfs.inspectCommit(
+        { repo: bucket.repo, id: bucket.commit },
+        { signal: ctx.signal },
+      );
       return { bucket, commit: { repo: bucket.repo, id: commit.id } };
     }
     const branch = await pfs.inspectBranch(bucket.repo, bucket.branch, { signal: ctx.signal });
-    return { bucket, commit: branch.head ? { repo: bucket.repo, id: branch.head, branch: bucket.branch } : undefined };
+    return {
+      bucket,
+      commit: branch.head ? { repo: bucket.repo, id: branch.head, branch: bucket.branch } : undefined,
+    };
   } catch (err) {
     if (isErrorCode(err, 'not_found')) throw noSuchBucket(bucket);
     throw err;
@@ -41,7 +47,10 @@ export async function readTarget(ctx: RequestContext, bucket: Bucket): Promise<R
 /** The branch a write goes to. @throws S3Error NoSuchBucket, AccessDenied. */
 export async function writeTarget(ctx: RequestContext, bucket: Bucket): Promise<CommitRef> {
   if (bucket.commit !== undefined) {
-    throw s3Error('AccessDenied', `Bucket ${bucket.name} is pinned to commit ${bucket.commit} and is read-only; write to ${bucket.branch}.${bucket.repo} instead.`);
+    throw s3Error(
+      'AccessDenied',
+      `Bucket ${bucket.name} is pinned to commit ${bucket.commit} and is read-only; write to ${bucket.branch}.${bucket.repo} instead.`,
+    );
   }
   try {
     await ctx.deps.pfs.inspectBranch(bucket.repo, bucket.branch, { signal: ctx.signal });
@@ -57,13 +66,26 @@ export async function writeTarget(ctx: RequestContext, bucket: Bucket): Promise<
  * pipeline is AccessDenied; a create-only put that found the key is PreconditionFailed; a branch
  * that vanished is NoSuchBucket. Anything else is returned unchanged.
  */
-export async function explainWriteError(ctx: RequestContext, bucket: Bucket, err: unknown, createOnly: boolean): Promise<unknown> {
+export async function explainWriteError(
+  ctx: RequestContext,
+  bucket: Bucket,
+  err: unknown,
+  createOnly: boolean,
+): Promise<unknown> {
   if (isErrorCode(err, 'failed_precondition')) {
     const repo = await ctx.deps.pfs.inspectRepo(bucket.repo, { signal: ctx.signal }).catch(() => undefined);
     if (repo?.type === 'pipeline') {
-      return s3Error('AccessDenied', `Repo ${bucket.repo} is the output repo of pipeline; it is written by its pipeline only.`);
+      return s3Error(
+        'AccessDenied',
+        `Repo ${bucket.repo} is the output repo of pipeline; it is written by its pipeline only.`,
+      );
     }
-    if (createOnly) return s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold (If-None-Match: * and the key exists).', { Condition: 'If-None-Match' });
+    if (createOnly)
+      return s3Error(
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold (If-None-Match: * and the key exists).',
+        { Condition: 'If-None-Match' },
+      );
   }
   if (isErrorCode(err, 'not_found')) {
     const exists = await ctx.deps.pfs.inspectBranch(bucket.repo, bucket.branch, { signal: ctx.signal }).then(

@@ -8,7 +8,13 @@ import { bucketName } from './buckets.ts';
 import { sendEmpty, sendXml, type RequestContext } from './context.ts';
 import { s3Error } from './errors.ts';
 import { readSmallBody } from './payload.ts';
-import { listAllMyBucketsXml, locationConstraintXml, parseCreateBucketConfiguration, parseVersioningConfiguration, versioningConfigurationXml } from './xml.ts';
+import {
+  listAllMyBucketsXml,
+  locationConstraintXml,
+  parseCreateBucketConfiguration,
+  parseVersioningConfiguration,
+  versioningConfigurationXml,
+} from './xml.ts';
 
 /** Bodies of bucket-level XML requests are small; S3 refuses large ones too. */
 export const MAX_SMALL_XML_BYTES = 64 * 1024;
@@ -20,7 +26,10 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
   for await (const repo of pfs.listRepos({ signal: ctx.signal })) created.set(repo.name, repo.created);
   const buckets: { name: string; created: Date }[] = [];
   for await (const branch of pfs.listBranches({ signal: ctx.signal })) {
-    buckets.push({ name: bucketName(branch.repo, branch.name), created: created.get(branch.repo) ?? new Date(0) });
+    buckets.push({
+      name: bucketName(branch.repo, branch.name),
+      created: created.get(branch.repo) ?? new Date(0),
+    });
   }
   buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   sendXml(ctx, 200, listAllMyBucketsXml(owner, buckets));
@@ -42,10 +51,15 @@ export async function getBucketVersioning(ctx: RequestContext): Promise<void> {
 }
 
 export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
-  const status = parseVersioningConfiguration((await readSmallBody(ctx.body(MAX_SMALL_XML_BYTES))).toString('utf8'));
+  const status = parseVersioningConfiguration(
+    (await readSmallBody(ctx.body(MAX_SMALL_XML_BYTES))).toString('utf8'),
+  );
   await readTarget(ctx, ctx.bucket!);
   if (status !== 'Enabled') {
-    throw s3Error('NotImplemented', `Versioning is always enabled on Terrain buckets (every write is a commit); it cannot be set to ${JSON.stringify(status ?? '')}.`);
+    throw s3Error(
+      'NotImplemented',
+      `Versioning is always enabled on Terrain buckets (every write is a commit); it cannot be set to ${JSON.stringify(status ?? '')}.`,
+    );
   }
   sendEmpty(ctx, 200);
 }
@@ -55,7 +69,11 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   // The body is optional (a LocationConstraint); read it so a malformed one is refused.
   parseCreateBucketConfiguration((await readSmallBody(ctx.body(MAX_SMALL_XML_BYTES))).toString('utf8'));
   if (bucket.commit !== undefined) {
-    throw s3Error('InvalidBucketName', `Bucket ${bucket.name} names a commit; only branch buckets (branch.repo) can be created.`, { BucketName: bucket.name });
+    throw s3Error(
+      'InvalidBucketName',
+      `Bucket ${bucket.name} names a commit; only branch buckets (branch.repo) can be created.`,
+      { BucketName: bucket.name },
+    );
   }
   const { pfs } = ctx.deps;
   try {
@@ -79,7 +97,10 @@ export async function deleteBucket(ctx: RequestContext): Promise<void> {
   const bucket = ctx.bucket!;
   const target = await readTarget(ctx, bucket);
   if (bucket.commit !== undefined) {
-    throw s3Error('AccessDenied', `Bucket ${bucket.name} is pinned to a commit and cannot be deleted; delete ${bucket.branch}.${bucket.repo}.`);
+    throw s3Error(
+      'AccessDenied',
+      `Bucket ${bucket.name} is pinned to a commit and cannot be deleted; delete ${bucket.branch}.${bucket.repo}.`,
+    );
   }
   const { pfs, uploads } = ctx.deps;
   if (target.commit) {

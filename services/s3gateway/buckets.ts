@@ -34,15 +34,22 @@ const COMMIT_ID = /^[0-9a-f]{32}$/;
 export function parseBucket(name: string): Bucket {
   const parts = name.split('.');
   const invalid = (why: string): never => {
-    throw s3Error('InvalidBucketName', `The specified bucket is not valid: ${JSON.stringify(name)} ${why}.`, { BucketName: name });
+    throw s3Error('InvalidBucketName', `The specified bucket is not valid: ${JSON.stringify(name)} ${why}.`, {
+      BucketName: name,
+    });
   };
-  if (parts.length > 3) invalid('has more than three dot-separated parts (use repo, branch.repo or commit.branch.repo)');
+  if (parts.length > 3)
+    invalid('has more than three dot-separated parts (use repo, branch.repo or commit.branch.repo)');
   for (const part of parts.slice(-2)) {
-    if (!NAME.test(part)) invalid(`has an invalid repo or branch name ${JSON.stringify(part)} (1-63 characters of a-z A-Z 0-9 _ -, not starting with -)`);
+    if (!NAME.test(part))
+      invalid(
+        `has an invalid repo or branch name ${JSON.stringify(part)} (1-63 characters of a-z A-Z 0-9 _ -, not starting with -)`,
+      );
   }
   if (parts.length === 1) return { name, repo: parts[0]!, branch: DEFAULT_BRANCH };
   if (parts.length === 2) return { name, branch: parts[0]!, repo: parts[1]! };
-  if (!COMMIT_ID.test(parts[0]!)) invalid(`has an invalid commit ID ${JSON.stringify(parts[0])} (32 lower-case hex characters)`);
+  if (!COMMIT_ID.test(parts[0]!))
+    invalid(`has an invalid commit ID ${JSON.stringify(parts[0])} (32 lower-case hex characters)`);
   return { name, commit: parts[0]!, branch: parts[1]!, repo: parts[2]! };
 }
 
@@ -58,12 +65,15 @@ export function keyProblem(key: string): string | undefined {
   if (key === '') return 'the key is empty';
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return `the key is longer than ${MAX_KEY_BYTES} bytes`;
   if (key.includes('\0')) return 'the key contains NUL';
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) return 'the key is not valid UTF-8';
-  if (key.endsWith('/')) return 'keys ending with "/" (directory markers) cannot be stored: pfs directories are implied by the files in them';
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key))
+    return 'the key is not valid UTF-8';
+  if (key.endsWith('/'))
+    return 'keys ending with "/" (directory markers) cannot be stored: pfs directories are implied by the files in them';
   for (const segment of key.split('/')) {
     if (segment === '') return 'the key has an empty segment ("//" or a leading "/")';
     if (segment === '.' || segment === '..') return `the key has a "${segment}" segment`;
-    if (Buffer.byteLength(segment, 'utf8') > 255) return 'a "/"-separated segment of the key is longer than 255 bytes';
+    if (Buffer.byteLength(segment, 'utf8') > 255)
+      return 'a "/"-separated segment of the key is longer than 255 bytes';
   }
   return undefined;
 }
@@ -72,8 +82,12 @@ export function keyProblem(key: string): string | undefined {
 export function keyToWritablePath(key: string): string {
   const problem = keyProblem(key);
   if (problem !== undefined) {
-    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', undefined, { Key: key.slice(0, 64) });
-    throw s3Error('InvalidArgument', `Object key ${JSON.stringify(key)} cannot be stored: ${problem}.`, { ArgumentName: 'key', ArgumentValue: key });
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
+      throw s3Error('KeyTooLongError', undefined, { Key: key.slice(0, 64) });
+    throw s3Error('InvalidArgument', `Object key ${JSON.stringify(key)} cannot be stored: ${problem}.`, {
+      ArgumentName: 'key',
+      ArgumentValue: key,
+    });
   }
   return `/${key}`;
 }

@@ -70,7 +70,11 @@ export interface Preconditions {
  * Evaluates conditional headers against an object, in S3's (RFC 9110's) order.
  * Returns 'ok', 'not-modified' (304 for GET/HEAD) or 'failed' (412).
  */
-export function evaluatePreconditions(cond: Preconditions, etag: string, lastModified: Date): 'ok' | 'not-modified' | 'failed' {
+export function evaluatePreconditions(
+  cond: Preconditions,
+  etag: string,
+  lastModified: Date,
+): 'ok' | 'not-modified' | 'failed' {
   const modified = seconds(lastModified.getTime());
   if (cond.ifMatch !== undefined) {
     if (!etagListMatches(cond.ifMatch, etag)) return 'failed';
@@ -90,7 +94,12 @@ export function evaluatePreconditions(cond: Preconditions, etag: string, lastMod
 /** Copy-source conditions: any failure is 412 (S3 has no 304 for copies). */
 export function checkCopySourceConditions(cond: Preconditions, etag: string, lastModified: Date): void {
   const outcome = evaluatePreconditions(cond, etag, lastModified);
-  if (outcome !== 'ok') throw s3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold (x-amz-copy-source-if-*).', { Condition: 'x-amz-copy-source-If' });
+  if (outcome !== 'ok')
+    throw s3Error(
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold (x-amz-copy-source-if-*).',
+      { Condition: 'x-amz-copy-source-If' },
+    );
 }
 
 /** Formats a Date as an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`). */

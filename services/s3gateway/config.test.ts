@@ -3,7 +3,13 @@ import { parseCredentials, s3ConfigFromEnv, s3GatewayConfig } from './config.ts'
 
 describe('s3gateway config', () => {
   it('fills defaults and reads TERRAIN_S3_* variables', () => {
-    const config = s3GatewayConfig(s3ConfigFromEnv({ TERRAIN_S3_ADDRESS: '0.0.0.0:9000', TERRAIN_S3_CREDENTIALS: 'alice:secret-one, bob:secret:two', TERRAIN_S3_ANONYMOUS: 'read-only' }));
+    const config = s3GatewayConfig(
+      s3ConfigFromEnv({
+        TERRAIN_S3_ADDRESS: '0.0.0.0:9000',
+        TERRAIN_S3_CREDENTIALS: 'alice:secret-one, bob:secret:two',
+        TERRAIN_S3_ANONYMOUS: 'read-only',
+      }),
+    );
     assert.equal(config.address, '0.0.0.0:9000');
     assert.deepEqual(config.credentials, { alice: 'secret-one', bob: 'secret:two' });
     assert.equal(config.anonymous, 'read-only');

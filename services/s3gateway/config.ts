@@ -52,40 +52,71 @@ export const DEFAULT_S3_CONFIG: S3GatewayConfig = {
 
 /** Fills defaults and validates. @throws invalid_argument naming the setting. */
 export function s3GatewayConfig(partial: Partial<S3GatewayConfig> = {}): S3GatewayConfig {
-  const config: S3GatewayConfig = { ...DEFAULT_S3_CONFIG, ...partial, credentials: { ...(partial.credentials ?? {}) } };
+  const config: S3GatewayConfig = {
+    ...DEFAULT_S3_CONFIG,
+    ...partial,
+    credentials: { ...(partial.credentials ?? {}) },
+  };
   if (!/^[^:]*:\d+$/.test(config.address) && !/^\[[^\]]+\]:\d+$/.test(config.address)) {
     throw s3gatewayErrors.invalidArgument(`address ${JSON.stringify(config.address)} is not host:port`);
   }
   if (!['off', 'read-only', 'read-write'].includes(config.anonymous)) {
-    throw s3gatewayErrors.invalidArgument(`anonymous must be off, read-only or read-write (got ${JSON.stringify(config.anonymous)})`);
+    throw s3gatewayErrors.invalidArgument(
+      `anonymous must be off, read-only or read-write (got ${JSON.stringify(config.anonymous)})`,
+    );
   }
   for (const [id, secret] of Object.entries(config.credentials)) {
-    if (!/^[A-Za-z0-9._~+=-]{3,128}$/.test(id)) throw s3gatewayErrors.invalidArgument(`access key ID ${JSON.stringify(id)} must be 3-128 characters of A-Z a-z 0-9 . _ ~ + = -`);
-    if (typeof secret !== 'string' || secret.length < 8) throw s3gatewayErrors.invalidArgument(`the secret of access key ${id} must be at least 8 characters`);
+    if (!/^[A-Za-z0-9._~+=-]{3,128}$/.test(id))
+      throw s3gatewayErrors.invalidArgument(
+        `access key ID ${JSON.stringify(id)} must be 3-128 characters of A-Z a-z 0-9 . _ ~ + = -`,
+      );
+    if (typeof secret !== 'string' || secret.length < 8)
+      throw s3gatewayErrors.invalidArgument(`the secret of access key ${id} must be at least 8 characters`);
   }
   if (Object.keys(config.credentials).length === 0 && config.anonymous === 'off') {
-    throw s3gatewayErrors.invalidArgument('no credentials are configured and anonymous access is off: nobody could use the gateway (set TERRAIN_S3_CREDENTIALS=KEY:SECRET)');
+    throw s3gatewayErrors.invalidArgument(
+      'no credentials are configured and anonymous access is off: nobody could use the gateway (set TERRAIN_S3_CREDENTIALS=KEY:SECRET)',
+    );
   }
-  for (const key of ['maxObjectBytes', 'maxPartBytes', 'minPartBytes', 'uploadTimeoutMs', 'partTtlMs', 'shutdownGraceMs'] as const) {
-    if (!Number.isFinite(config[key]) || config[key] < 0) throw s3gatewayErrors.invalidArgument(`${key} must be a non-negative number (got ${config[key]})`);
+  for (const key of [
+    'maxObjectBytes',
+    'maxPartBytes',
+    'minPartBytes',
+    'uploadTimeoutMs',
+    'partTtlMs',
+    'shutdownGraceMs',
+  ] as const) {
+    if (!Number.isFinite(config[key]) || config[key] < 0)
+      throw s3gatewayErrors.invalidArgument(`${key} must be a non-negative number (got ${config[key]})`);
   }
-  if (config.partTtlMs < 3000) throw s3gatewayErrors.invalidArgument(`partTtlMs must be at least 3000 (got ${config.partTtlMs})`);
+  if (config.partTtlMs < 3000)
+    throw s3gatewayErrors.invalidArgument(`partTtlMs must be at least 3000 (got ${config.partTtlMs})`);
   return config;
 }
 
 /** Parses `KEY:SECRET[,KEY:SECRET…]`. */
 export function parseCredentials(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const colon = pair.indexOf(':');
-    if (colon <= 0) throw s3gatewayErrors.invalidArgument('credentials must be KEY:SECRET pairs separated by commas');
+    if (colon <= 0)
+      throw s3gatewayErrors.invalidArgument('credentials must be KEY:SECRET pairs separated by commas');
     out[pair.slice(0, colon)] = pair.slice(colon + 1);
   }
   return out;
 }
 
 /** The `TERRAIN_S3_*` environment variables this module reads. */
-export const S3_ENV = ['TERRAIN_S3_ADDRESS', 'TERRAIN_S3_REGION', 'TERRAIN_S3_CREDENTIALS', 'TERRAIN_S3_ANONYMOUS', 'TERRAIN_S3_DOMAIN'] as const;
+export const S3_ENV = [
+  'TERRAIN_S3_ADDRESS',
+  'TERRAIN_S3_REGION',
+  'TERRAIN_S3_CREDENTIALS',
+  'TERRAIN_S3_ANONYMOUS',
+  'TERRAIN_S3_DOMAIN',
+] as const;
 
 /** Reads `TERRAIN_S3_*` into a partial config (validate with s3GatewayConfig). */
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<S3GatewayConfig> {

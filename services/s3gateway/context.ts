@@ -43,7 +43,12 @@ export function requestHeader(ctx: RequestContext, name: string): string | undef
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-export function makeBody(req: IncomingMessage, res: ServerResponse, auth: AuthResult, expectsContinue: boolean): (maxBytes: number) => VerifiedBody {
+export function makeBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  auth: AuthResult,
+  expectsContinue: boolean,
+): (maxBytes: number) => VerifiedBody {
   let used = false;
   return (maxBytes) => {
     if (used) throw new Error('s3gateway: the request body was already consumed');
@@ -54,9 +59,18 @@ export function makeBody(req: IncomingMessage, res: ServerResponse, auth: AuthRe
   };
 }
 
-export function sendXml(ctx: RequestContext, status: number, xml: string, headers: Record<string, string> = {}): void {
+export function sendXml(
+  ctx: RequestContext,
+  status: number,
+  xml: string,
+  headers: Record<string, string> = {},
+): void {
   const body = Buffer.from(xml, 'utf8');
-  ctx.res.writeHead(status, { ...headers, 'content-type': 'application/xml', 'content-length': String(body.length) });
+  ctx.res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/xml',
+    'content-length': String(body.length),
+  });
   ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
 }
 

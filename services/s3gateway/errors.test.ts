@@ -27,7 +27,8 @@ describe('s3gateway errors', () => {
       EntityTooLarge: 400,
       XAmzContentSHA256Mismatch: 400,
     };
-    for (const [code, status] of Object.entries(expected)) assert.equal(S3_ERRORS[code as keyof typeof S3_ERRORS][0], status, code);
+    for (const [code, status] of Object.entries(expected))
+      assert.equal(S3_ERRORS[code as keyof typeof S3_ERRORS][0], status, code);
   });
 
   it('maps Terrain error families, making retryable ones 503 and hiding internal details', () => {

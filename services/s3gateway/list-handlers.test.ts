@@ -44,11 +44,18 @@ describe('s3gateway listings', () => {
     await t.stop();
   });
 
-  async function allV2(params: { Prefix?: string; Delimiter?: string; MaxKeys?: number; StartAfter?: string }): Promise<{ keys: string[]; prefixes: string[]; pages: number }> {
+  async function allV2(params: {
+    Prefix?: string;
+    Delimiter?: string;
+    MaxKeys?: number;
+    StartAfter?: string;
+  }): Promise<{ keys: string[]; prefixes: string[]; pages: number }> {
     const out = { keys: [] as string[], prefixes: [] as string[], pages: 0 };
     let token: string | undefined;
     for (;;) {
-      const page: ListObjectsV2CommandOutput = await t.client.send(new ListObjectsV2Command({ Bucket, ...params, ContinuationToken: token }));
+      const page: ListObjectsV2CommandOutput = await t.client.send(
+        new ListObjectsV2Command({ Bucket, ...params, ContinuationToken: token }),
+      );
       out.pages++;
       out.keys.push(...(page.Contents ?? []).map((c) => c.Key!));
       out.prefixes.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
@@ -96,15 +103,26 @@ describe('s3gateway listings', () => {
 
   it('groups by a delimiter other than "/"', async () => {
     const out = await allV2({ Delimiter: '.', Prefix: 'photos/' });
-    assert.deepEqual(out.prefixes, ['photos/2023/x.', 'photos/2024-extra.', 'photos/2024/a.', 'photos/2024/b.']);
+    assert.deepEqual(out.prefixes, [
+      'photos/2023/x.',
+      'photos/2024-extra.',
+      'photos/2024/a.',
+      'photos/2024/b.',
+    ]);
     assert.deepEqual(out.keys, ['photos/readme']);
   });
 
   it('filters by prefix and starts after start-after', async () => {
     assert.deepEqual((await allV2({ Prefix: 'a/b' })).keys, ['a/b/c.txt', 'a/b/d.txt']);
     assert.deepEqual((await allV2({ Prefix: 'nothing' })).keys, []);
-    assert.deepEqual((await allV2({ StartAfter: 'photos/2024/a.jpg' })).keys, sorted.slice(sorted.indexOf('photos/2024/a.jpg') + 1));
-    assert.deepEqual((await allV2({ Prefix: 'photos/', StartAfter: 'photos/2024/a.jpg', Delimiter: '/' })).prefixes, ['photos/2024/']);
+    assert.deepEqual(
+      (await allV2({ StartAfter: 'photos/2024/a.jpg' })).keys,
+      sorted.slice(sorted.indexOf('photos/2024/a.jpg') + 1),
+    );
+    assert.deepEqual(
+      (await allV2({ Prefix: 'photos/', StartAfter: 'photos/2024/a.jpg', Delimiter: '/' })).prefixes,
+      ['photos/2024/'],
+    );
   });
 
   it('pages V1 listings with markers (NextMarker with a delimiter, the last key without)', async () => {
@@ -121,8 +139,13 @@ describe('s3gateway listings', () => {
     const prefixes: string[] = [];
     Marker = undefined;
     for (;;) {
-      const page: ListObjectsCommandOutput = await t.client.send(new ListObjectsCommand({ Bucket, MaxKeys: 1, Delimiter: '/', Marker }));
-      prefixes.push(...(page.CommonPrefixes ?? []).map((p) => p.Prefix!), ...(page.Contents ?? []).map((c) => c.Key!));
+      const page: ListObjectsCommandOutput = await t.client.send(
+        new ListObjectsCommand({ Bucket, MaxKeys: 1, Delimiter: '/', Marker }),
+      );
+      prefixes.push(
+        ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+        ...(page.Contents ?? []).map((c) => c.Key!),
+      );
       if (!page.IsTruncated) break;
       Marker = page.NextMarker;
       assert.ok(Marker);
@@ -132,10 +155,19 @@ describe('s3gateway listings', () => {
 
   it('url-encodes keys and prefixes with encoding-type=url', async () => {
     const headers = await signHeaders(
-      { method: 'GET', host: t.host, path: `/${Bucket}`, query: { 'list-type': '2', prefix: 'z/', 'encoding-type': 'url' } },
+      {
+        method: 'GET',
+        host: t.host,
+        path: `/${Bucket}`,
+        query: { 'list-type': '2', prefix: 'z/', 'encoding-type': 'url' },
+      },
       { payloadHash: 'UNSIGNED-PAYLOAD' },
     );
-    const res = await rawRequest(t.gateway.port, { method: 'GET', path: `/${Bucket}?list-type=2&prefix=z%2F&encoding-type=url`, headers });
+    const res = await rawRequest(t.gateway.port, {
+      method: 'GET',
+      path: `/${Bucket}?list-type=2&prefix=z%2F&encoding-type=url`,
+      headers,
+    });
     const xml = res.body.toString('utf8');
     assert.equal(res.status, 200);
     assert.ok(xml.includes('<Key>z/%C3%BC.txt</Key>'), xml);
@@ -147,7 +179,9 @@ describe('s3gateway listings', () => {
     const out = await t.client.send(new ListObjectsV2Command({ Bucket: 'empty.list' }));
     assert.equal(out.KeyCount, 0);
     assert.equal(out.IsTruncated, false);
-    await assert.rejects(t.client.send(new ListObjectsV2Command({ Bucket, ContinuationToken: '!!' })), { name: 'InvalidArgument' });
+    await assert.rejects(t.client.send(new ListObjectsV2Command({ Bucket, ContinuationToken: '!!' })), {
+      name: 'InvalidArgument',
+    });
   });
 });
 
@@ -164,7 +198,8 @@ describe('s3gateway object versions', () => {
   });
 
   it('lists the commits that changed each key, newest first, with delete markers and pages', async () => {
-    const put = async (Key: string, Body: string) => (await t.client.send(new PutObjectCommand({ Bucket, Key, Body }))).VersionId!;
+    const put = async (Key: string, Body: string) =>
+      (await t.client.send(new PutObjectCommand({ Bucket, Key, Body }))).VersionId!;
     const a1 = await put('a', '1');
     const b1 = await put('b', '1');
     const a2 = await put('a', '22');
@@ -180,20 +215,37 @@ describe('s3gateway object versions', () => {
         ['c', c1, true, 3],
       ],
     );
-    assert.deepEqual(all.DeleteMarkers?.map((d) => [d.Key, d.VersionId, d.IsLatest]), [['b', del, true]]);
+    assert.deepEqual(
+      all.DeleteMarkers?.map((d) => [d.Key, d.VersionId, d.IsLatest]),
+      [['b', del, true]],
+    );
     // Paging one entry at a time yields the same sequence.
     const seen: string[] = [];
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (;;) {
-      const page = await t.client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1, KeyMarker, VersionIdMarker }));
-      seen.push(...(page.Versions ?? []).map((v) => `${v.Key}@${v.VersionId}:${v.IsLatest}`), ...(page.DeleteMarkers ?? []).map((d) => `${d.Key}@${d.VersionId}:del:${d.IsLatest}`));
+      const page = await t.client.send(
+        new ListObjectVersionsCommand({ Bucket, MaxKeys: 1, KeyMarker, VersionIdMarker }),
+      );
+      seen.push(
+        ...(page.Versions ?? []).map((v) => `${v.Key}@${v.VersionId}:${v.IsLatest}`),
+        ...(page.DeleteMarkers ?? []).map((d) => `${d.Key}@${d.VersionId}:del:${d.IsLatest}`),
+      );
       if (!page.IsTruncated) break;
       KeyMarker = page.NextKeyMarker;
       VersionIdMarker = page.NextVersionIdMarker;
     }
-    assert.deepEqual(seen, [`a@${a2}:true`, `a@${a1}:false`, `b@${del}:del:true`, `b@${b1}:false`, `c@${c1}:true`]);
+    assert.deepEqual(seen, [
+      `a@${a2}:true`,
+      `a@${a1}:false`,
+      `b@${del}:del:true`,
+      `b@${b1}:false`,
+      `c@${c1}:true`,
+    ]);
     const onlyA = await t.client.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'a' }));
-    assert.deepEqual(onlyA.Versions?.map((v) => v.VersionId), [a2, a1]);
+    assert.deepEqual(
+      onlyA.Versions?.map((v) => v.VersionId),
+      [a2, a1],
+    );
   });
 });

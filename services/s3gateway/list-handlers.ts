@@ -18,21 +18,37 @@ import { s3Error } from './errors.ts';
 import { compareKeys, listPage } from './listing.ts';
 import { etagOf, lastModifiedOf } from './object-meta.ts';
 import type { CommitRef } from './pfs-port.ts';
-import { listBucketV1Xml, listBucketV2Xml, listVersionsXml, type ListObjectsPage, type VersionEntry } from './xml.ts';
+import {
+  listBucketV1Xml,
+  listBucketV2Xml,
+  listVersionsXml,
+  type ListObjectsPage,
+  type VersionEntry,
+} from './xml.ts';
 
 const MAX_KEYS = 1000;
 
 function maxKeys(ctx: RequestContext, name = 'max-keys'): number {
   const text = ctx.query.get(name);
   if (text === undefined) return MAX_KEYS;
-  if (!/^\d{1,10}$/.test(text)) throw s3Error('InvalidArgument', `${name} must be a non-negative integer (got ${JSON.stringify(text)}).`, { ArgumentName: name, ArgumentValue: text });
+  if (!/^\d{1,10}$/.test(text))
+    throw s3Error(
+      'InvalidArgument',
+      `${name} must be a non-negative integer (got ${JSON.stringify(text)}).`,
+      { ArgumentName: name, ArgumentValue: text },
+    );
   return Math.min(MAX_KEYS, Number(text));
 }
 
 function encodingType(ctx: RequestContext): 'url' | undefined {
   const value = ctx.query.get('encoding-type');
   if (value === undefined) return undefined;
-  if (value !== 'url') throw s3Error('InvalidArgument', `Invalid Encoding Method specified in Request: ${JSON.stringify(value)} (only "url" is supported).`, { ArgumentName: 'encoding-type', ArgumentValue: value });
+  if (value !== 'url')
+    throw s3Error(
+      'InvalidArgument',
+      `Invalid Encoding Method specified in Request: ${JSON.stringify(value)} (only "url" is supported).`,
+      { ArgumentName: 'encoding-type', ArgumentValue: value },
+    );
   return 'url';
 }
 
@@ -48,7 +64,10 @@ export function encodeContinuationToken(value: string, isPrefix: boolean): strin
 export function decodeContinuationToken(token: string): { value: string; isPrefix: boolean } {
   const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
   if (text.length < 2 || (text[0] !== 'p' && text[0] !== 'k')) {
-    throw s3Error('InvalidArgument', 'The continuation token provided is incorrect.', { ArgumentName: 'continuation-token', ArgumentValue: token });
+    throw s3Error('InvalidArgument', 'The continuation token provided is incorrect.', {
+      ArgumentName: 'continuation-token',
+      ArgumentValue: token,
+    });
   }
   return { value: text.slice(1), isPrefix: text[0] === 'p' };
 }
@@ -61,14 +80,24 @@ export async function listObjectsV1(ctx: RequestContext): Promise<void> {
   const limit = maxKeys(ctx);
   const enc = encodingType(ctx);
   const target = await readTarget(ctx, bucket);
-  const page = await listPage(ctx.deps.pfs, target.commit, { prefix, delimiter, after: marker || undefined, maxKeys: limit }, ctx.signal);
+  const page = await listPage(
+    ctx.deps.pfs,
+    target.commit,
+    { prefix, delimiter, after: marker || undefined, maxKeys: limit },
+    ctx.signal,
+  );
   const body: ListObjectsPage = {
     bucket: bucket.name,
     prefix,
     delimiter,
     maxKeys: limit,
     encodingType: enc,
-    contents: page.contents.map((o) => ({ key: o.key, lastModified: lastModifiedOf(o.file), etag: etagOf(o.file), size: o.file.size })),
+    contents: page.contents.map((o) => ({
+      key: o.key,
+      lastModified: lastModifiedOf(o.file),
+      etag: etagOf(o.file),
+      size: o.file.size,
+    })),
     commonPrefixes: page.commonPrefixes,
     isTruncated: page.isTruncated,
   };
@@ -89,18 +118,29 @@ export async function listObjectsV2(ctx: RequestContext): Promise<void> {
   // A continuation token wins over start-after (S3's rule).
   const after = resume ? resume.value : startAfter || undefined;
   const target = await readTarget(ctx, bucket);
-  const page = await listPage(ctx.deps.pfs, target.commit, { prefix, delimiter, after, afterIsPrefix: resume?.isPrefix, maxKeys: limit }, ctx.signal);
+  const page = await listPage(
+    ctx.deps.pfs,
+    target.commit,
+    { prefix, delimiter, after, afterIsPrefix: resume?.isPrefix, maxKeys: limit },
+    ctx.signal,
+  );
   const body: ListObjectsPage = {
     bucket: bucket.name,
     prefix,
     delimiter,
     maxKeys: limit,
     encodingType: enc,
-    contents: page.contents.map((o) => ({ key: o.key, lastModified: lastModifiedOf(o.file), etag: etagOf(o.file), size: o.file.size })),
+    contents: page.contents.map((o) => ({
+      key: o.key,
+      lastModified: lastModifiedOf(o.file),
+      etag: etagOf(o.file),
+      size: o.file.size,
+    })),
     commonPrefixes: page.commonPrefixes,
     isTruncated: page.isTruncated,
   };
-  const next = page.isTruncated && page.last ? encodeContinuationToken(page.last.value, page.last.isPrefix) : undefined;
+  const next =
+    page.isTruncated && page.last ? encodeContinuationToken(page.last.value, page.last.isPrefix) : undefined;
   const xml = listBucketV2Xml(
     body,
     {
@@ -129,10 +169,17 @@ function before(a: Candidate, b: Candidate): number {
 export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   const bucket = ctx.bucket!;
   const prefix = ctx.query.get('prefix') ?? '';
-  if (delimiterOf(ctx) !== undefined) throw s3Error('NotImplemented', 'ListObjectVersions with a delimiter is not supported by the Terrain S3 gateway; list with a prefix instead.');
+  if (delimiterOf(ctx) !== undefined)
+    throw s3Error(
+      'NotImplemented',
+      'ListObjectVersions with a delimiter is not supported by the Terrain S3 gateway; list with a prefix instead.',
+    );
   const keyMarker = ctx.query.get('key-marker') ?? '';
   const versionIdMarker = ctx.query.get('version-id-marker') ?? '';
-  if (versionIdMarker !== '' && keyMarker === '') throw s3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker' });
+  if (versionIdMarker !== '' && keyMarker === '')
+    throw s3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', {
+      ArgumentName: 'version-id-marker',
+    });
   const limit = maxKeys(ctx);
   const enc = encodingType(ctx);
   const target = await readTarget(ctx, bucket);
@@ -140,7 +187,13 @@ export async function listObjectVersions(ctx: RequestContext): Promise<void> {
   const selected: Candidate[] = [];
   let truncated = false;
   if (target.commit && limit > 0) {
-    truncated = await selectVersions(ctx, target.commit, `/${dirKey}`, { prefix, keyMarker, versionIdMarker, limit }, selected);
+    truncated = await selectVersions(
+      ctx,
+      target.commit,
+      `/${dirKey}`,
+      { prefix, keyMarker, versionIdMarker, limit },
+      selected,
+    );
   }
   // The newest retained version of a key is its latest, unless the page continues a key whose
   // newer versions were on earlier pages.
@@ -189,12 +242,19 @@ async function selectVersions(
     const current = ord++;
     if (commit.state !== 'finished') continue;
     if (commit.id === opts.versionIdMarker) markerOrd = current;
-    for await (const diff of pfs.diffWithParent({ repo: commit.repo, id: commit.id }, dir, { signal: ctx.signal })) {
+    for await (const diff of pfs.diffWithParent({ repo: commit.repo, id: commit.id }, dir, {
+      signal: ctx.signal,
+    })) {
       const key = pathToKey(diff.path);
       if (!key.startsWith(opts.prefix)) continue;
       const cmp = compareKeys(key, opts.keyMarker);
       if (opts.keyMarker !== '' && cmp < 0) continue;
-      if (opts.keyMarker !== '' && cmp === 0 && (opts.versionIdMarker === '' || markerOrd === undefined || current <= markerOrd)) continue;
+      if (
+        opts.keyMarker !== '' &&
+        cmp === 0 &&
+        (opts.versionIdMarker === '' || markerOrd === undefined || current <= markerOrd)
+      )
+        continue;
       const candidate: Candidate = {
         key,
         ord: current,
@@ -203,7 +263,10 @@ async function selectVersions(
           versionId: commit.id,
           isLatest: false,
           lastModified: diff.newFile ? lastModifiedOf(diff.newFile) : (commit.finished ?? commit.started),
-          object: diff.change === 'deleted' || !diff.newFile ? undefined : { etag: etagOf(diff.newFile), size: diff.newFile.size },
+          object:
+            diff.change === 'deleted' || !diff.newFile
+              ? undefined
+              : { etag: etagOf(diff.newFile), size: diff.newFile.size },
         },
       };
       // Keep the `limit + 1` smallest (sorted insert; the page is at most 1001 entries).

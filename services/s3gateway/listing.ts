@@ -51,7 +51,12 @@ export function compareKeys(a: string, b: string): number {
 
 type Item = { kind: 'key'; key: string; file: FileEntry } | { kind: 'prefix'; prefix: string };
 
-export async function listPage(pfs: PfsForS3, commit: CommitRef | undefined, params: ListParams, signal?: AbortSignal): Promise<ListPage> {
+export async function listPage(
+  pfs: PfsForS3,
+  commit: CommitRef | undefined,
+  params: ListParams,
+  signal?: AbortSignal,
+): Promise<ListPage> {
   const page: ListPage = { contents: [], commonPrefixes: [], isTruncated: false };
   if (!commit || params.maxKeys <= 0) return page;
   let count = 0;
@@ -77,12 +82,20 @@ export async function listPage(pfs: PfsForS3, commit: CommitRef | undefined, par
   return page;
 }
 
-async function* listItems(pfs: PfsForS3, commit: CommitRef, params: ListParams, signal: AbortSignal | undefined): AsyncGenerator<Item, void, undefined> {
+async function* listItems(
+  pfs: PfsForS3,
+  commit: CommitRef,
+  params: ListParams,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Item, void, undefined> {
   const { prefix, delimiter } = params;
   const dirKey = prefix.slice(0, prefix.lastIndexOf('/') + 1); // "" or "a/b/"
   const dir = `/${dirKey}`;
-  const after = params.after !== undefined && compareKeys(params.after, prefix) > 0 ? params.after : undefined;
-  const afterIsPrefix = after !== undefined && (params.afterIsPrefix ?? (delimiter !== undefined && delimiter !== '' && after.endsWith(delimiter)));
+  const after =
+    params.after !== undefined && compareKeys(params.after, prefix) > 0 ? params.after : undefined;
+  const afterIsPrefix =
+    after !== undefined &&
+    (params.afterIsPrefix ?? (delimiter !== undefined && delimiter !== '' && after.endsWith(delimiter)));
   // Start just before the prefix when no marker is further along: pfs resumes strictly after its
   // token, and any string below the prefix that is not far below it will do (the filter below
   // drops what lies between).
@@ -115,7 +128,8 @@ async function* listItems(pfs: PfsForS3, commit: CommitRef, params: ListParams, 
     const where = inRange(key);
     if (where === 'before') continue;
     if (where === 'past') return;
-    if (after !== undefined && (compareKeys(key, after) <= 0 || (afterIsPrefix && key.startsWith(after)))) continue;
+    if (after !== undefined && (compareKeys(key, after) <= 0 || (afterIsPrefix && key.startsWith(after))))
+      continue;
     if (delimiter) {
       const at = key.indexOf(delimiter, prefix.length);
       if (at >= 0) {

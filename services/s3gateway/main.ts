@@ -10,7 +10,8 @@ import { startS3Gateway } from './server.ts';
 const platform = loadConfig({ knownEnv: [...S3_ENV, 'TERRAIN_PFS_ADDRESS'] });
 const logger = createLogger({ level: platform.logLevel });
 const config = s3GatewayConfig(s3ConfigFromEnv());
-const pfsAddress = process.env['TERRAIN_PFS_ADDRESS'] ?? process.env['TERRAIN_ADDRESS'] ?? platform.grpcAddress;
+const pfsAddress =
+  process.env['TERRAIN_PFS_ADDRESS'] ?? process.env['TERRAIN_ADDRESS'] ?? platform.grpcAddress;
 const pfs = connectPfsForS3(pfsAddress);
 const gateway = await startS3Gateway(config, { pfs, logger });
 logger.info({ endpoint: gateway.endpoint, pfs: pfsAddress }, 's3gateway ready');

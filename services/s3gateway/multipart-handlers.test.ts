@@ -55,7 +55,12 @@ describe('s3gateway multipart uploads', () => {
     assert.equal(etags[0], `"${md5(parts[0]!).toString('hex')}"`);
     const before = t.pfs.modifyCalls;
     const done = await t.client.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key: 'big.bin', UploadId: id, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'big.bin',
+        UploadId: id,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
     );
     assert.equal(t.pfs.modifyCalls, before + 1);
     const expected = `"${md5(Buffer.concat(parts.map(md5))).toString('hex')}-3"`;
@@ -65,7 +70,9 @@ describe('s3gateway multipart uploads', () => {
     assert.equal(got.ETag, expected);
     assert.equal(got.ContentType, 'application/x-test');
     assert.deepEqual(got.Metadata, { k: 'v' });
-    await assert.rejects(t.client.send(new ListPartsCommand({ Bucket, Key: 'big.bin', UploadId: id })), { name: 'NoSuchUpload' });
+    await assert.rejects(t.client.send(new ListPartsCommand({ Bucket, Key: 'big.bin', UploadId: id })), {
+      name: 'NoSuchUpload',
+    });
   });
 
   it('lists parts and uploads, with pagination', async () => {
@@ -73,18 +80,47 @@ describe('s3gateway multipart uploads', () => {
     const b = await create('k/b');
     for (const n of [3, 1, 2]) await part('k/a', a, n, filled(1100, n));
     const parts = await t.client.send(new ListPartsCommand({ Bucket, Key: 'k/a', UploadId: a, MaxParts: 2 }));
-    assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.Size]), [[1, 1100], [2, 1100]]);
+    assert.deepEqual(
+      parts.Parts?.map((p) => [p.PartNumber, p.Size]),
+      [
+        [1, 1100],
+        [2, 1100],
+      ],
+    );
     assert.equal(parts.IsTruncated, true);
-    const rest = await t.client.send(new ListPartsCommand({ Bucket, Key: 'k/a', UploadId: a, PartNumberMarker: parts.NextPartNumberMarker }));
-    assert.deepEqual(rest.Parts?.map((p) => p.PartNumber), [3]);
+    const rest = await t.client.send(
+      new ListPartsCommand({ Bucket, Key: 'k/a', UploadId: a, PartNumberMarker: parts.NextPartNumberMarker }),
+    );
+    assert.deepEqual(
+      rest.Parts?.map((p) => p.PartNumber),
+      [3],
+    );
     const uploads = await t.client.send(new ListMultipartUploadsCommand({ Bucket }));
-    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId]), [['k/a', a], ['k/b', b]]);
+    assert.deepEqual(
+      uploads.Uploads?.map((u) => [u.Key, u.UploadId]),
+      [
+        ['k/a', a],
+        ['k/b', b],
+      ],
+    );
     const first = await t.client.send(new ListMultipartUploadsCommand({ Bucket, MaxUploads: 1 }));
     assert.equal(first.IsTruncated, true);
-    const second = await t.client.send(new ListMultipartUploadsCommand({ Bucket, KeyMarker: first.NextKeyMarker, UploadIdMarker: first.NextUploadIdMarker }));
-    assert.deepEqual(second.Uploads?.map((u) => u.UploadId), [b]);
+    const second = await t.client.send(
+      new ListMultipartUploadsCommand({
+        Bucket,
+        KeyMarker: first.NextKeyMarker,
+        UploadIdMarker: first.NextUploadIdMarker,
+      }),
+    );
+    assert.deepEqual(
+      second.Uploads?.map((u) => u.UploadId),
+      [b],
+    );
     const grouped = await t.client.send(new ListMultipartUploadsCommand({ Bucket, Delimiter: '/' }));
-    assert.deepEqual(grouped.CommonPrefixes?.map((p) => p.Prefix), ['k/']);
+    assert.deepEqual(
+      grouped.CommonPrefixes?.map((p) => p.Prefix),
+      ['k/'],
+    );
   });
 
   it('refuses a wrong ETag, a missing part, a wrong order and a small middle part, writing nothing', async () => {
@@ -94,16 +130,44 @@ describe('s3gateway multipart uploads', () => {
     const e3 = await part('x', id, 3, filled(100, 3));
     const before = t.pfs.modifyCalls;
     const complete = (Parts: { ETag: string; PartNumber: number }[]) =>
-      t.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'x', UploadId: id, MultipartUpload: { Parts } }));
+      t.client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key: 'x', UploadId: id, MultipartUpload: { Parts } }),
+      );
     await assert.rejects(complete([{ ETag: '"0000"', PartNumber: 1 }]), { name: 'InvalidPart' });
-    await assert.rejects(complete([{ ETag: e1, PartNumber: 1 }, { ETag: e2, PartNumber: 4 }]), { name: 'InvalidPart' });
-    await assert.rejects(complete([{ ETag: e2, PartNumber: 2 }, { ETag: e1, PartNumber: 1 }]), { name: 'InvalidPartOrder' });
-    await assert.rejects(complete([{ ETag: e1, PartNumber: 1 }, { ETag: e2, PartNumber: 2 }, { ETag: e3, PartNumber: 3 }]), { name: 'EntityTooSmall' });
+    await assert.rejects(
+      complete([
+        { ETag: e1, PartNumber: 1 },
+        { ETag: e2, PartNumber: 4 },
+      ]),
+      { name: 'InvalidPart' },
+    );
+    await assert.rejects(
+      complete([
+        { ETag: e2, PartNumber: 2 },
+        { ETag: e1, PartNumber: 1 },
+      ]),
+      { name: 'InvalidPartOrder' },
+    );
+    await assert.rejects(
+      complete([
+        { ETag: e1, PartNumber: 1 },
+        { ETag: e2, PartNumber: 2 },
+        { ETag: e3, PartNumber: 3 },
+      ]),
+      { name: 'EntityTooSmall' },
+    );
     assert.equal(t.pfs.modifyCalls, before);
     await assert.rejects(t.client.send(new HeadObjectCommand({ Bucket, Key: 'x' })), { name: 'NotFound' });
     // The upload is still usable after refusals; leaving out the small middle part works.
-    await complete([{ ETag: e1, PartNumber: 1 }, { ETag: e3, PartNumber: 3 }]);
-    assert.ok((await bodyBytes((await t.client.send(new GetObjectCommand({ Bucket, Key: 'x' }))).Body)).equals(Buffer.concat([filled(1500, 1), filled(100, 3)])));
+    await complete([
+      { ETag: e1, PartNumber: 1 },
+      { ETag: e3, PartNumber: 3 },
+    ]);
+    assert.ok(
+      (await bodyBytes((await t.client.send(new GetObjectCommand({ Bucket, Key: 'x' }))).Body)).equals(
+        Buffer.concat([filled(1500, 1), filled(100, 3)]),
+      ),
+    );
   });
 
   it('aborts an upload and releases its staged parts', async () => {
@@ -111,8 +175,16 @@ describe('s3gateway multipart uploads', () => {
     await part('aborted', id, 1, filled(2000, 9));
     assert.equal(t.pfs.liveFileSets(), 1);
     await t.client.send(new AbortMultipartUploadCommand({ Bucket, Key: 'aborted', UploadId: id }));
-    await assert.rejects(t.client.send(new UploadPartCommand({ Bucket, Key: 'aborted', UploadId: id, PartNumber: 2, Body: 'x' })), { name: 'NoSuchUpload' });
-    await assert.rejects(t.client.send(new AbortMultipartUploadCommand({ Bucket, Key: 'aborted', UploadId: id })), { name: 'NoSuchUpload' });
+    await assert.rejects(
+      t.client.send(
+        new UploadPartCommand({ Bucket, Key: 'aborted', UploadId: id, PartNumber: 2, Body: 'x' }),
+      ),
+      { name: 'NoSuchUpload' },
+    );
+    await assert.rejects(
+      t.client.send(new AbortMultipartUploadCommand({ Bucket, Key: 'aborted', UploadId: id })),
+      { name: 'NoSuchUpload' },
+    );
     const set = [...t.pfs.fileSets.values()][0]!;
     assert.ok(set.expires <= Date.now() + 1000, 'the released handle expires within a second');
   });
@@ -122,8 +194,18 @@ describe('s3gateway multipart uploads', () => {
     await part('twice', id, 1, filled(1200, 1));
     const e = await part('twice', id, 1, filled(1300, 2));
     const parts = await t.client.send(new ListPartsCommand({ Bucket, Key: 'twice', UploadId: id }));
-    assert.deepEqual(parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]), [[1, e, 1300]]);
-    await t.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'twice', UploadId: id, MultipartUpload: { Parts: [{ ETag: e, PartNumber: 1 }] } }));
+    assert.deepEqual(
+      parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size]),
+      [[1, e, 1300]],
+    );
+    await t.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'twice',
+        UploadId: id,
+        MultipartUpload: { Parts: [{ ETag: e, PartNumber: 1 }] },
+      }),
+    );
     assert.equal((await t.client.send(new HeadObjectCommand({ Bucket, Key: 'twice' }))).ContentLength, 1300);
   });
 
@@ -131,9 +213,24 @@ describe('s3gateway multipart uploads', () => {
     const src = filled(5000, 11);
     await t.client.send(new PutObjectCommand({ Bucket, Key: 'src', Body: src }));
     const id = await create('assembled');
-    const whole = await t.client.send(new UploadPartCopyCommand({ Bucket, Key: 'assembled', UploadId: id, PartNumber: 1, CopySource: `${Bucket}/src` }));
+    const whole = await t.client.send(
+      new UploadPartCopyCommand({
+        Bucket,
+        Key: 'assembled',
+        UploadId: id,
+        PartNumber: 1,
+        CopySource: `${Bucket}/src`,
+      }),
+    );
     const ranged = await t.client.send(
-      new UploadPartCopyCommand({ Bucket, Key: 'assembled', UploadId: id, PartNumber: 2, CopySource: `${Bucket}/src`, CopySourceRange: 'bytes=100-1199' }),
+      new UploadPartCopyCommand({
+        Bucket,
+        Key: 'assembled',
+        UploadId: id,
+        PartNumber: 2,
+        CopySource: `${Bucket}/src`,
+        CopySourceRange: 'bytes=100-1199',
+      }),
     );
     assert.equal(ranged.CopyPartResult?.ETag, `"${md5(src.subarray(100, 1200)).toString('hex')}"`);
     await t.client.send(
@@ -141,31 +238,62 @@ describe('s3gateway multipart uploads', () => {
         Bucket,
         Key: 'assembled',
         UploadId: id,
-        MultipartUpload: { Parts: [{ ETag: whole.CopyPartResult!.ETag!, PartNumber: 1 }, { ETag: ranged.CopyPartResult!.ETag!, PartNumber: 2 }] },
+        MultipartUpload: {
+          Parts: [
+            { ETag: whole.CopyPartResult!.ETag!, PartNumber: 1 },
+            { ETag: ranged.CopyPartResult!.ETag!, PartNumber: 2 },
+          ],
+        },
       }),
     );
-    const got = await bodyBytes((await t.client.send(new GetObjectCommand({ Bucket, Key: 'assembled' }))).Body);
+    const got = await bodyBytes(
+      (await t.client.send(new GetObjectCommand({ Bucket, Key: 'assembled' }))).Body,
+    );
     assert.ok(got.equals(Buffer.concat([src, src.subarray(100, 1200)])));
     await assert.rejects(
-      t.client.send(new UploadPartCopyCommand({ Bucket, Key: 'assembled', UploadId: 'nope', PartNumber: 1, CopySource: `${Bucket}/src` })),
+      t.client.send(
+        new UploadPartCopyCommand({
+          Bucket,
+          Key: 'assembled',
+          UploadId: 'nope',
+          PartNumber: 1,
+          CopySource: `${Bucket}/src`,
+        }),
+      ),
       { name: 'NoSuchUpload' },
     );
   });
 
   it('uploads through @aws-sdk/lib-storage in several parts', async () => {
     const body = filled(12 * 1024 * 1024 + 3, 13);
-    const upload = new Upload({ client: t.client, params: { Bucket, Key: 'lib/storage.bin', Body: body }, partSize: 5 * 1024 * 1024, queueSize: 2 });
+    const upload = new Upload({
+      client: t.client,
+      params: { Bucket, Key: 'lib/storage.bin', Body: body },
+      partSize: 5 * 1024 * 1024,
+      queueSize: 2,
+    });
     const result = await upload.done();
     assert.match(result.ETag ?? '', /-3"$/);
-    const got = await bodyBytes((await t.client.send(new GetObjectCommand({ Bucket, Key: 'lib/storage.bin' }))).Body);
+    const got = await bodyBytes(
+      (await t.client.send(new GetObjectCommand({ Bucket, Key: 'lib/storage.bin' }))).Body,
+    );
     assert.ok(got.equals(body));
   });
 
   it('refuses part numbers outside 1..10000', async () => {
     const id = await create('n');
-    await assert.rejects(t.client.send(new UploadPartCommand({ Bucket, Key: 'n', UploadId: id, PartNumber: 10001, Body: 'x' })), { name: 'InvalidArgument' });
-    await assert.rejects(t.client.send(new UploadPartCommand({ Bucket, Key: 'n', UploadId: id, PartNumber: 0, Body: 'x' })), { name: 'InvalidArgument' });
-    assert.equal((await t.client.send(new ListPartsCommand({ Bucket, Key: 'n', UploadId: id }))).Parts, undefined);
+    await assert.rejects(
+      t.client.send(new UploadPartCommand({ Bucket, Key: 'n', UploadId: id, PartNumber: 10001, Body: 'x' })),
+      { name: 'InvalidArgument' },
+    );
+    await assert.rejects(
+      t.client.send(new UploadPartCommand({ Bucket, Key: 'n', UploadId: id, PartNumber: 0, Body: 'x' })),
+      { name: 'InvalidArgument' },
+    );
+    assert.equal(
+      (await t.client.send(new ListPartsCommand({ Bucket, Key: 'n', UploadId: id }))).Parts,
+      undefined,
+    );
   });
 });
 
@@ -173,10 +301,27 @@ describe('UploadStore', () => {
   it('renews staged parts while an upload lives and aborts it after the idle timeout', async () => {
     let now = 1_000_000;
     const pfs = new FakePfs({ now: () => now });
-    const store = new UploadStore({ pfs, logger: silentLogger(), partTtlMs: 60_000, uploadTimeoutMs: 3_600_000, now: () => now });
+    const store = new UploadStore({
+      pfs,
+      logger: silentLogger(),
+      partTtlMs: 60_000,
+      uploadTimeoutMs: 3_600_000,
+      now: () => now,
+    });
     const upload = store.create({ name: 'master.r', repo: 'r', branch: 'master' }, 'k', {});
-    const handle = await pfs.createFileSet([{ op: 'put', path: '/part', data: [Buffer.from('x')], metadata: {} }], 60_000);
-    assert.ok(await store.addPart(upload, { number: 1, etag: '"e"', size: 1, fileSetId: handle.id, lastModified: new Date(now) }));
+    const handle = await pfs.createFileSet(
+      [{ op: 'put', path: '/part', data: [Buffer.from('x')], metadata: {} }],
+      60_000,
+    );
+    assert.ok(
+      await store.addPart(upload, {
+        number: 1,
+        etag: '"e"',
+        size: 1,
+        fileSetId: handle.id,
+        lastModified: new Date(now),
+      }),
+    );
     now += 50_000;
     await store.sweep();
     now += 50_000; // past the first TTL: only the renewal keeps it alive
@@ -190,11 +335,28 @@ describe('UploadStore', () => {
 
   it('releases a part that finished uploading after its upload was aborted', async () => {
     const pfs = new FakePfs();
-    const store = new UploadStore({ pfs, logger: silentLogger(), partTtlMs: 60_000, uploadTimeoutMs: 3_600_000 });
+    const store = new UploadStore({
+      pfs,
+      logger: silentLogger(),
+      partTtlMs: 60_000,
+      uploadTimeoutMs: 3_600_000,
+    });
     const upload = store.create({ name: 'master.r', repo: 'r', branch: 'master' }, 'k', {});
     await store.remove(upload);
-    const handle = await pfs.createFileSet([{ op: 'put', path: '/part', data: [Buffer.from('x')], metadata: {} }], 60_000);
-    assert.equal(await store.addPart(upload, { number: 1, etag: '"e"', size: 1, fileSetId: handle.id, lastModified: new Date() }), false);
+    const handle = await pfs.createFileSet(
+      [{ op: 'put', path: '/part', data: [Buffer.from('x')], metadata: {} }],
+      60_000,
+    );
+    assert.equal(
+      await store.addPart(upload, {
+        number: 1,
+        etag: '"e"',
+        size: 1,
+        fileSetId: handle.id,
+        lastModified: new Date(),
+      }),
+      false,
+    );
     assert.ok(pfs.fileSets.get(handle.id)!.expires <= Date.now() + 1000);
   });
 });

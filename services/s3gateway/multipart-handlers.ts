@@ -10,7 +10,14 @@ import { requestHeader, sendEmpty, sendXml, type RequestContext } from './contex
 import { s3Error } from './errors.ts';
 import { compareKeys } from './listing.ts';
 import { findCopySource, refuseUnsupportedWriteHeaders } from './object-handlers.ts';
-import { etagOf, md5Etag, metadataFromHeaders, multipartEtag, normalizeEtag, withEtag } from './object-meta.ts';
+import {
+  etagOf,
+  md5Etag,
+  metadataFromHeaders,
+  multipartEtag,
+  normalizeEtag,
+  withEtag,
+} from './object-meta.ts';
 import { readSmallBody } from './payload.ts';
 import type { WriteOp } from './pfs-port.ts';
 import type { Upload } from './uploads.ts';
@@ -39,7 +46,11 @@ function partNumberOf(ctx: RequestContext): number {
   const text = ctx.query.get('partNumber') ?? '';
   const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!(n >= 1 && n <= MAX_PARTS)) {
-    throw s3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive (got ${JSON.stringify(text)}).`, { ArgumentName: 'partNumber', ArgumentValue: text });
+    throw s3Error(
+      'InvalidArgument',
+      `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive (got ${JSON.stringify(text)}).`,
+      { ArgumentName: 'partNumber', ArgumentValue: text },
+    );
   }
   return n;
 }
@@ -47,7 +58,12 @@ function partNumberOf(ctx: RequestContext): number {
 function intParam(ctx: RequestContext, name: string, fallback: number, max: number): number {
   const text = ctx.query.get(name);
   if (text === undefined || text === '') return fallback;
-  if (!/^\d{1,10}$/.test(text)) throw s3Error('InvalidArgument', `${name} must be a non-negative integer (got ${JSON.stringify(text)}).`, { ArgumentName: name, ArgumentValue: text });
+  if (!/^\d{1,10}$/.test(text))
+    throw s3Error(
+      'InvalidArgument',
+      `${name} must be a non-negative integer (got ${JSON.stringify(text)}).`,
+      { ArgumentName: name, ArgumentValue: text },
+    );
   return Math.min(max, Number(text));
 }
 
@@ -67,12 +83,23 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const upload = uploadOf(ctx);
   const { pfs, uploads, config } = ctx.deps;
   const body = ctx.body(config.maxPartBytes);
-  const handle = await pfs.createFileSet([{ op: 'put', path: PART_PATH, data: body.stream, metadata: {} }], uploads.partTtlMs, { signal: ctx.signal });
+  const handle = await pfs.createFileSet(
+    [{ op: 'put', path: PART_PATH, data: body.stream, metadata: {} }],
+    uploads.partTtlMs,
+    { signal: ctx.signal },
+  );
   const etag = md5Etag(body.summary.md5);
-  const added = await uploads.addPart(upload, { number, etag, size: body.summary.size, fileSetId: handle.id, lastModified: new Date() });
+  const added = await uploads.addPart(upload, {
+    number,
+    etag,
+    size: body.summary.size,
+    fileSetId: handle.id,
+    lastModified: new Date(),
+  });
   if (!added) throw s3Error('NoSuchUpload', undefined, { UploadId: upload.id });
   const headers: Record<string, string> = { etag };
-  if (body.summary.checksum) headers[`x-amz-checksum-${body.summary.checksum.algorithm}`] = body.summary.checksum.value;
+  if (body.summary.checksum)
+    headers[`x-amz-checksum-${body.summary.checksum.algorithm}`] = body.summary.checksum.value;
   sendEmpty(ctx, 200, headers);
 }
 
@@ -80,15 +107,22 @@ function parseCopyRange(value: string | undefined, size: number): { start: numbe
   if (value === undefined) return undefined;
   const m = /^bytes=(\d+)-(\d+)$/.exec(value.trim());
   if (!m) {
-    throw s3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.', {
-      ArgumentName: 'x-amz-copy-source-range',
-      ArgumentValue: value,
-    });
+    throw s3Error(
+      'InvalidArgument',
+      'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.',
+      {
+        ArgumentName: 'x-amz-copy-source-range',
+        ArgumentValue: value,
+      },
+    );
   }
   const start = Number(m[1]);
   const end = Number(m[2]);
   if (start > end || end >= size) {
-    throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: value });
+    throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, {
+      ArgumentName: 'x-amz-copy-source-range',
+      ArgumentValue: value,
+    });
   }
   return { start, end };
 }
@@ -104,7 +138,11 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   let fileSetId: string;
   if (!range) {
     // The whole object: by reference, and the part's ETag is the source's.
-    const handle = await pfs.createFileSet([{ op: 'copy', src: { commit: source.commit, path: source.file.path }, dst: PART_PATH }], uploads.partTtlMs, { signal: ctx.signal });
+    const handle = await pfs.createFileSet(
+      [{ op: 'copy', src: { commit: source.commit, path: source.file.path }, dst: PART_PATH }],
+      uploads.partTtlMs,
+      { signal: ctx.signal },
+    );
     ({ id: fileSetId } = handle);
     etag = etagOf(source.file);
     size = source.file.size;
@@ -113,17 +151,27 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     const md5 = createHash('md5');
     size = range.end - range.start + 1;
     const bytes = (async function* () {
-      for await (const piece of pfs.readFile({ commit: source.commit }, source.file.path, { offset: range.start, length: size }, { signal: ctx.signal })) {
+      for await (const piece of pfs.readFile(
+        { commit: source.commit },
+        source.file.path,
+        { offset: range.start, length: size },
+        { signal: ctx.signal },
+      )) {
         md5.update(piece);
         yield piece;
       }
     })();
-    const handle = await pfs.createFileSet([{ op: 'put', path: PART_PATH, data: bytes, metadata: {} }], uploads.partTtlMs, { signal: ctx.signal });
+    const handle = await pfs.createFileSet(
+      [{ op: 'put', path: PART_PATH, data: bytes, metadata: {} }],
+      uploads.partTtlMs,
+      { signal: ctx.signal },
+    );
     fileSetId = handle.id;
     etag = md5Etag(md5.digest());
   }
   const lastModified = new Date();
-  if (!(await uploads.addPart(upload, { number, etag, size, fileSetId, lastModified }))) throw s3Error('NoSuchUpload', undefined, { UploadId: upload.id });
+  if (!(await uploads.addPart(upload, { number, etag, size, fileSetId, lastModified })))
+    throw s3Error('NoSuchUpload', undefined, { UploadId: upload.id });
   const headers: Record<string, string> = {};
   if (source.versionId) headers['x-amz-copy-source-version-id'] = source.versionId;
   sendXml(ctx, 200, copyPartResultXml(etag, lastModified), headers);
@@ -133,27 +181,39 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   const bucket = ctx.bucket!;
   const key = ctx.key!;
   const upload = uploadOf(ctx);
-  const requested = parseCompleteMultipartUpload((await readSmallBody(ctx.body(MAX_COMPLETE_BODY_BYTES))).toString('utf8'));
+  const requested = parseCompleteMultipartUpload(
+    (await readSmallBody(ctx.body(MAX_COMPLETE_BODY_BYTES))).toString('utf8'),
+  );
   const { pfs, uploads, config } = ctx.deps;
   const path = keyToWritablePath(key);
   const ifNoneMatch = requestHeader(ctx, 'if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw s3Error('NotImplemented', 'If-None-Match on a write supports only "*" (create if absent).');
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+    throw s3Error('NotImplemented', 'If-None-Match on a write supports only "*" (create if absent).');
   const createOnly = ifNoneMatch !== undefined;
   const parts = requested.map((p, i) => {
-    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber) throw s3Error('InvalidPartOrder', undefined, { UploadId: upload.id });
+    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber)
+      throw s3Error('InvalidPartOrder', undefined, { UploadId: upload.id });
     const part = upload.parts.get(p.partNumber);
     if (!part || normalizeEtag(p.etag) !== part.etag) {
-      throw s3Error('InvalidPart', `Part ${p.partNumber} was not uploaded or its ETag ${p.etag} does not match.`, { UploadId: upload.id, PartNumber: String(p.partNumber) });
+      throw s3Error(
+        'InvalidPart',
+        `Part ${p.partNumber} was not uploaded or its ETag ${p.etag} does not match.`,
+        { UploadId: upload.id, PartNumber: String(p.partNumber) },
+      );
     }
     return part;
   });
   parts.forEach((part, i) => {
     if (i < parts.length - 1 && part.size < config.minPartBytes) {
-      throw s3Error('EntityTooSmall', `Part ${part.number} has ${part.size} bytes; every part but the last needs at least ${config.minPartBytes}.`, {
-        ProposedSize: String(part.size),
-        MinSizeAllowed: String(config.minPartBytes),
-        PartNumber: String(part.number),
-      });
+      throw s3Error(
+        'EntityTooSmall',
+        `Part ${part.number} has ${part.size} bytes; every part but the last needs at least ${config.minPartBytes}.`,
+        {
+          ProposedSize: String(part.size),
+          MinSizeAllowed: String(config.minPartBytes),
+          PartNumber: String(part.number),
+        },
+      );
     }
   });
   const target = await writeTarget(ctx, bucket);
@@ -161,7 +221,9 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   const total = parts.reduce((sum, p) => sum + p.size, 0);
   const ops: WriteOp[] = [];
   if (createOnly) ops.push({ op: 'put', path, data: [], metadata: {}, ifNotExists: true });
-  parts.forEach((part, i) => ops.push({ op: 'copy', src: { fileSetId: part.fileSetId, path: PART_PATH }, dst: path, append: i > 0 }));
+  parts.forEach((part, i) =>
+    ops.push({ op: 'copy', src: { fileSetId: part.fileSetId, path: PART_PATH }, dst: path, append: i > 0 }),
+  );
   ops.push({ op: 'put', path, data: [], append: true, metadata: withEtag(upload.metadata, etag, total) });
   let commitId: string;
   try {
@@ -172,13 +234,17 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   await uploads.remove(upload);
   const host = requestHeader(ctx, 'host') ?? 'localhost';
   const location = `http://${host}/${bucket.name}/${key.split('/').map(encodeURIComponent).join('/')}`;
-  sendXml(ctx, 200, completeMultipartUploadXml(location, bucket.name, key, etag), { 'x-amz-version-id': commitId });
+  sendXml(ctx, 200, completeMultipartUploadXml(location, bucket.name, key, etag), {
+    'x-amz-version-id': commitId,
+  });
 }
 
 export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
   const upload = uploadOf(ctx);
-  if (ctx.bucket!.commit !== undefined) throw s3Error('AccessDenied', `Bucket ${ctx.bucket!.name} is read-only.`);
-  if (!(await ctx.deps.uploads.remove(upload))) throw s3Error('NoSuchUpload', undefined, { UploadId: upload.id });
+  if (ctx.bucket!.commit !== undefined)
+    throw s3Error('AccessDenied', `Bucket ${ctx.bucket!.name} is read-only.`);
+  if (!(await ctx.deps.uploads.remove(upload)))
+    throw s3Error('NoSuchUpload', undefined, { UploadId: upload.id });
   sendEmpty(ctx, 204);
 }
 
@@ -200,7 +266,12 @@ export async function listParts(ctx: RequestContext): Promise<void> {
       nextPartNumberMarker: page.length > 0 ? page[page.length - 1]!.number : undefined,
       maxParts,
       isTruncated: truncated,
-      parts: page.map((p) => ({ partNumber: p.number, lastModified: p.lastModified, etag: p.etag, size: p.size })),
+      parts: page.map((p) => ({
+        partNumber: p.number,
+        lastModified: p.lastModified,
+        etag: p.etag,
+        size: p.size,
+      })),
       initiator: ctx.deps.owner,
     }),
   );
@@ -230,7 +301,10 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
   let truncated = false;
   for (const upload of uploads.slice(start)) {
     const at = delimiter ? upload.key.indexOf(delimiter, prefix.length) : -1;
-    const item = at >= 0 ? { kind: 'prefix' as const, prefix: upload.key.slice(0, at + delimiter!.length) } : { kind: 'upload' as const, upload };
+    const item =
+      at >= 0
+        ? { kind: 'prefix' as const, prefix: upload.key.slice(0, at + delimiter!.length) }
+        : { kind: 'upload' as const, upload };
     const lastItem = items[items.length - 1];
     if (item.kind === 'prefix' && lastItem?.kind === 'prefix' && lastItem.prefix === item.prefix) continue;
     if (items.length === maxUploads) {
@@ -254,7 +328,11 @@ export async function listMultipartUploads(ctx: RequestContext): Promise<void> {
       maxUploads,
       isTruncated: truncated,
       encodingType,
-      uploads: items.flatMap((i) => (i.kind === 'upload' ? [{ key: i.upload.key, uploadId: i.upload.id, initiated: i.upload.initiated }] : [])),
+      uploads: items.flatMap((i) =>
+        i.kind === 'upload'
+          ? [{ key: i.upload.key, uploadId: i.upload.id, initiated: i.upload.initiated }]
+          : [],
+      ),
       commonPrefixes: items.flatMap((i) => (i.kind === 'prefix' ? [i.prefix] : [])),
       owner: ctx.deps.owner,
     }),

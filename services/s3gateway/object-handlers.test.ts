@@ -17,11 +17,17 @@ function md5Hex(data: string | Buffer): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-async function rejectsWith(promise: Promise<unknown>, name: string, status?: number): Promise<S3ServiceException> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  name: string,
+  status?: number,
+): Promise<S3ServiceException> {
   let caught: S3ServiceException | undefined;
   await assert.rejects(promise, (err: S3ServiceException) => {
     caught = err;
-    return (name === '' || err.name === name) && (status === undefined || err.$metadata.httpStatusCode === status);
+    return (
+      (name === '' || err.name === name) && (status === undefined || err.$metadata.httpStatusCode === status)
+    );
   });
   return caught!;
 }
@@ -38,7 +44,11 @@ describe('s3gateway objects', () => {
     await t.stop();
   });
 
-  async function put(Key: string, Body: string | Buffer, extra: Record<string, unknown> = {}): Promise<string> {
+  async function put(
+    Key: string,
+    Body: string | Buffer,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
     const out = await t.client.send(new PutObjectCommand({ Bucket, Key, Body, ...extra }));
     return out.VersionId!;
   }
@@ -46,7 +56,13 @@ describe('s3gateway objects', () => {
   it('stores an object as one commit and reads back its bytes, MD5 ETag, type, length and metadata', async () => {
     const before = t.pfs.modifyCalls;
     const out = await t.client.send(
-      new PutObjectCommand({ Bucket, Key: 'dir/hello.txt', Body: 'hello world', ContentType: 'text/plain', Metadata: { owner: 'ada', 'x-y': 'z' } }),
+      new PutObjectCommand({
+        Bucket,
+        Key: 'dir/hello.txt',
+        Body: 'hello world',
+        ContentType: 'text/plain',
+        Metadata: { owner: 'ada', 'x-y': 'z' },
+      }),
     );
     assert.equal(out.ETag, `"${md5Hex('hello world')}"`);
     assert.match(out.VersionId ?? '', /^[0-9a-f]{32}$/);
@@ -84,18 +100,43 @@ describe('s3gateway objects', () => {
 
   it('refuses a body whose Content-MD5 does not match with BadDigest and writes nothing', async () => {
     const before = t.pfs.modifyCalls;
-    await rejectsWith(t.client.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'payload', ContentMD5: Buffer.from(md5Hex('other'), 'hex').toString('base64') })), 'BadDigest', 400);
+    await rejectsWith(
+      t.client.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: 'bad',
+          Body: 'payload',
+          ContentMD5: Buffer.from(md5Hex('other'), 'hex').toString('base64'),
+        }),
+      ),
+      'BadDigest',
+      400,
+    );
     assert.equal(t.pfs.modifyCalls, before);
     await rejectsWith(t.client.send(new HeadObjectCommand({ Bucket, Key: 'bad' })), 'NotFound', 404);
-    await t.client.send(new PutObjectCommand({ Bucket, Key: 'good', Body: 'payload', ContentMD5: Buffer.from(md5Hex('payload'), 'hex').toString('base64') }));
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'good',
+        Body: 'payload',
+        ContentMD5: Buffer.from(md5Hex('payload'), 'hex').toString('base64'),
+      }),
+    );
   });
 
   it('creates only when absent with If-None-Match: *', async () => {
     await t.client.send(new PutObjectCommand({ Bucket, Key: 'once', Body: 'first', IfNoneMatch: '*' }));
     const before = t.pfs.modifyCalls;
-    await rejectsWith(t.client.send(new PutObjectCommand({ Bucket, Key: 'once', Body: 'second', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    await rejectsWith(
+      t.client.send(new PutObjectCommand({ Bucket, Key: 'once', Body: 'second', IfNoneMatch: '*' })),
+      'PreconditionFailed',
+      412,
+    );
     assert.equal(t.pfs.modifyCalls, before);
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'once' }))).Body), 'first');
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'once' }))).Body),
+      'first',
+    );
   });
 
   it('serves byte ranges: closed, open, suffix, clamped, and 416 past the end', async () => {
@@ -122,13 +163,42 @@ describe('s3gateway objects', () => {
     const future = new Date(Date.now() + 3600_000);
     const past = new Date(Date.now() - 3600_000);
     await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfNoneMatch: etag })), '', 304);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfMatch: '"0123"' })), 'PreconditionFailed', 412);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfModifiedSince: future })), '', 304);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfUnmodifiedSince: past })), 'PreconditionFailed', 412);
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfMatch: etag }))).Body), 'conditional');
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfModifiedSince: past }))).Body), 'conditional');
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfMatch: '"0123"' })),
+      'PreconditionFailed',
+      412,
+    );
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfModifiedSince: future })),
+      '',
+      304,
+    );
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfUnmodifiedSince: past })),
+      'PreconditionFailed',
+      412,
+    );
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfMatch: etag }))).Body),
+      'conditional',
+    );
+    assert.equal(
+      await bodyText(
+        (await t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfModifiedSince: past }))).Body,
+      ),
+      'conditional',
+    );
     // If-Match that holds wins over If-Unmodified-Since that does not (S3's rule).
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'c', IfMatch: etag, IfUnmodifiedSince: past }))).Body), 'conditional');
+    assert.equal(
+      await bodyText(
+        (
+          await t.client.send(
+            new GetObjectCommand({ Bucket, Key: 'c', IfMatch: etag, IfUnmodifiedSince: past }),
+          )
+        ).Body,
+      ),
+      'conditional',
+    );
   });
 
   it('answers NoSuchKey for missing keys, directories and keys that cannot exist', async () => {
@@ -136,20 +206,38 @@ describe('s3gateway objects', () => {
     await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'missing' })), 'NoSuchKey', 404);
     await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'a' })), 'NoSuchKey', 404);
     await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'a//b' })), 'NoSuchKey', 404);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket: 'master.nope', Key: 'x' })), 'NoSuchBucket', 404);
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket: 'master.nope', Key: 'x' })),
+      'NoSuchBucket',
+      404,
+    );
   });
 
   it('stores keys with spaces, plus signs, unicode and reserved characters', async () => {
-    const keys = ['with space.txt', 'a+b=c&d.txt', 'ünïcødé/日本語.bin', "quote'(paren)*!.txt", 'tilde~x/semi;colon:at@.txt'];
+    const keys = [
+      'with space.txt',
+      'a+b=c&d.txt',
+      'ünïcødé/日本語.bin',
+      "quote'(paren)*!.txt",
+      'tilde~x/semi;colon:at@.txt',
+    ];
     for (const key of keys) await put(key, `body of ${key}`);
-    for (const key of keys) assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: key }))).Body), `body of ${key}`);
+    for (const key of keys)
+      assert.equal(
+        await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: key }))).Body),
+        `body of ${key}`,
+      );
     const listed = await t.client.send(new ListObjectsV2Command({ Bucket }));
     assert.deepEqual(listed.Contents?.map((c) => c.Key).sort(), [...keys].sort());
   });
 
   it('refuses keys that pfs cannot store with InvalidArgument', async () => {
     for (const key of ['dir/', 'a//b', 'a/./b', 'a/../b']) {
-      await rejectsWith(t.client.send(new PutObjectCommand({ Bucket, Key: key, Body: 'x' })), 'InvalidArgument', 400);
+      await rejectsWith(
+        t.client.send(new PutObjectCommand({ Bucket, Key: key, Body: 'x' })),
+        'InvalidArgument',
+        400,
+      );
     }
   });
 
@@ -157,41 +245,92 @@ describe('s3gateway objects', () => {
     const v1 = await put('doc', 'version one');
     const v2 = await put('doc', 'version two');
     assert.notEqual(v1, v2);
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: v1 }))).Body), 'version one');
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'doc' }))).Body), 'version two');
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: v1 }))).Body),
+      'version one',
+    );
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'doc' }))).Body),
+      'version two',
+    );
     const pinned = `${v1}.master.data`;
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket: pinned, Key: 'doc' }))).Body), 'version one');
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket: pinned, Key: 'doc' }))).Body),
+      'version one',
+    );
     const before = t.pfs.modifyCalls;
-    await rejectsWith(t.client.send(new PutObjectCommand({ Bucket: pinned, Key: 'doc', Body: 'nope' })), 'AccessDenied', 403);
+    await rejectsWith(
+      t.client.send(new PutObjectCommand({ Bucket: pinned, Key: 'doc', Body: 'nope' })),
+      'AccessDenied',
+      403,
+    );
     assert.equal(t.pfs.modifyCalls, before);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: 'f'.repeat(32) })), 'NoSuchVersion', 404);
-    await rejectsWith(t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: 'not-a-version' })), 'InvalidArgument', 400);
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: 'f'.repeat(32) })),
+      'NoSuchVersion',
+      404,
+    );
+    await rejectsWith(
+      t.client.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: 'not-a-version' })),
+      'InvalidArgument',
+      400,
+    );
   });
 
   it('copies by reference, keeping or replacing metadata', async () => {
     await put('src', 'copied bytes', { ContentType: 'text/x-src', Metadata: { a: '1' } });
-    const copy = await t.client.send(new CopyObjectCommand({ Bucket, Key: 'dst', CopySource: `${Bucket}/src` }));
+    const copy = await t.client.send(
+      new CopyObjectCommand({ Bucket, Key: 'dst', CopySource: `${Bucket}/src` }),
+    );
     assert.equal(copy.CopyObjectResult?.ETag, `"${md5Hex('copied bytes')}"`);
     const got = await t.client.send(new GetObjectCommand({ Bucket, Key: 'dst' }));
     assert.equal(await bodyText(got.Body), 'copied bytes');
     assert.equal(got.ContentType, 'text/x-src');
     assert.deepEqual(got.Metadata, { a: '1' });
-    await t.client.send(new CopyObjectCommand({ Bucket, Key: 'dst2', CopySource: `${Bucket}/src`, MetadataDirective: 'REPLACE', ContentType: 'text/new', Metadata: { b: '2' } }));
+    await t.client.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'dst2',
+        CopySource: `${Bucket}/src`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/new',
+        Metadata: { b: '2' },
+      }),
+    );
     const replaced = await t.client.send(new HeadObjectCommand({ Bucket, Key: 'dst2' }));
     assert.equal(replaced.ContentType, 'text/new');
     assert.deepEqual(replaced.Metadata, { b: '2' });
     assert.equal(replaced.ETag, copy.CopyObjectResult?.ETag);
-    await rejectsWith(t.client.send(new CopyObjectCommand({ Bucket, Key: 'src', CopySource: `${Bucket}/src` })), 'InvalidRequest', 400);
-    await rejectsWith(t.client.send(new CopyObjectCommand({ Bucket, Key: 'x', CopySource: `${Bucket}/missing` })), 'NoSuchKey', 404);
-    await rejectsWith(t.client.send(new CopyObjectCommand({ Bucket, Key: 'x', CopySource: `${Bucket}/src`, CopySourceIfMatch: '"nope"' })), 'PreconditionFailed', 412);
+    await rejectsWith(
+      t.client.send(new CopyObjectCommand({ Bucket, Key: 'src', CopySource: `${Bucket}/src` })),
+      'InvalidRequest',
+      400,
+    );
+    await rejectsWith(
+      t.client.send(new CopyObjectCommand({ Bucket, Key: 'x', CopySource: `${Bucket}/missing` })),
+      'NoSuchKey',
+      404,
+    );
+    await rejectsWith(
+      t.client.send(
+        new CopyObjectCommand({ Bucket, Key: 'x', CopySource: `${Bucket}/src`, CopySourceIfMatch: '"nope"' }),
+      ),
+      'PreconditionFailed',
+      412,
+    );
   });
 
   it('copies across buckets and from an older version', async () => {
     await t.client.send(new CreateBucketCommand({ Bucket: 'master.other' }));
     const v1 = await put('k', 'old');
     await put('k', 'new');
-    await t.client.send(new CopyObjectCommand({ Bucket: 'master.other', Key: 'k', CopySource: `${Bucket}/k?versionId=${v1}` }));
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket: 'master.other', Key: 'k' }))).Body), 'old');
+    await t.client.send(
+      new CopyObjectCommand({ Bucket: 'master.other', Key: 'k', CopySource: `${Bucket}/k?versionId=${v1}` }),
+    );
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket: 'master.other', Key: 'k' }))).Body),
+      'old',
+    );
   });
 
   it('deletes an object, and deleting a missing key succeeds without a commit', async () => {
@@ -204,19 +343,37 @@ describe('s3gateway objects', () => {
     // "gone2" is a directory here: deleting the key "gone2" must not touch "gone2/child".
     await t.client.send(new DeleteObjectCommand({ Bucket, Key: 'gone2' }));
     assert.equal(t.pfs.modifyCalls, before);
-    assert.equal(await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'gone2/child' }))).Body), 'y');
+    assert.equal(
+      await bodyText((await t.client.send(new GetObjectCommand({ Bucket, Key: 'gone2/child' }))).Body),
+      'y',
+    );
   });
 
   it('deletes a batch in one commit and reports each key, or only errors when quiet', async () => {
     for (const k of ['a', 'b', 'c/d']) await put(k, k);
     const before = t.pfs.modifyCalls;
     const out = await t.client.send(
-      new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'a' }, { Key: 'c/d' }, { Key: 'missing' }, { Key: 'b', VersionId: 'f'.repeat(32) }] } }),
+      new DeleteObjectsCommand({
+        Bucket,
+        Delete: {
+          Objects: [
+            { Key: 'a' },
+            { Key: 'c/d' },
+            { Key: 'missing' },
+            { Key: 'b', VersionId: 'f'.repeat(32) },
+          ],
+        },
+      }),
     );
     assert.equal(t.pfs.modifyCalls, before + 1);
     assert.deepEqual(out.Deleted?.map((d) => d.Key).sort(), ['a', 'c/d', 'missing']);
-    assert.deepEqual(out.Errors?.map((e) => [e.Key, e.Code]), [['b', 'NotImplemented']]);
-    const quiet = await t.client.send(new DeleteObjectsCommand({ Bucket, Delete: { Quiet: true, Objects: [{ Key: 'b' }] } }));
+    assert.deepEqual(
+      out.Errors?.map((e) => [e.Key, e.Code]),
+      [['b', 'NotImplemented']],
+    );
+    const quiet = await t.client.send(
+      new DeleteObjectsCommand({ Bucket, Delete: { Quiet: true, Objects: [{ Key: 'b' }] } }),
+    );
     assert.equal(quiet.Deleted, undefined);
     const left = await t.client.send(new ListObjectsV2Command({ Bucket }));
     assert.equal(left.KeyCount, 0);
@@ -224,11 +381,26 @@ describe('s3gateway objects', () => {
 
   it('returns response-* overrides and refuses unsupported write headers', async () => {
     await put('o', 'x');
-    const got = await t.client.send(new GetObjectCommand({ Bucket, Key: 'o', ResponseContentType: 'application/json', ResponseContentDisposition: 'attachment' }));
+    const got = await t.client.send(
+      new GetObjectCommand({
+        Bucket,
+        Key: 'o',
+        ResponseContentType: 'application/json',
+        ResponseContentDisposition: 'attachment',
+      }),
+    );
     assert.equal(got.ContentType, 'application/json');
     assert.equal(got.ContentDisposition, 'attachment');
-    await rejectsWith(t.client.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'x', Tagging: 'a=b' })), 'NotImplemented', 501);
-    await rejectsWith(t.client.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'x', ACL: 'public-read' })), 'NotImplemented', 501);
+    await rejectsWith(
+      t.client.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'x', Tagging: 'a=b' })),
+      'NotImplemented',
+      501,
+    );
+    await rejectsWith(
+      t.client.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'x', ACL: 'public-read' })),
+      'NotImplemented',
+      501,
+    );
   });
 
   it('streams a large object through in pieces', async () => {
@@ -237,12 +409,17 @@ describe('s3gateway objects', () => {
     await put('big', big);
     const got = await t.client.send(new GetObjectCommand({ Bucket, Key: 'big' }));
     assert.ok((await bodyBytes(got.Body)).equals(big));
-    const part = await t.client.send(new GetObjectCommand({ Bucket, Key: 'big', Range: 'bytes=1048570-1048590' }));
+    const part = await t.client.send(
+      new GetObjectCommand({ Bucket, Key: 'big', Range: 'bytes=1048570-1048590' }),
+    );
     assert.ok((await bodyBytes(part.Body)).equals(big.subarray(1048570, 1048591)));
   });
 
   it('accepts uploads with the SDK default checksums (aws-chunked with a trailing CRC32)', async () => {
-    const client = t.clientWith({ requestChecksumCalculation: 'WHEN_SUPPORTED', responseChecksumValidation: 'WHEN_SUPPORTED' });
+    const client = t.clientWith({
+      requestChecksumCalculation: 'WHEN_SUPPORTED',
+      responseChecksumValidation: 'WHEN_SUPPORTED',
+    });
     const out = await client.send(new PutObjectCommand({ Bucket, Key: 'ck', Body: 'checksummed body' }));
     assert.ok(out.ChecksumCRC32, 'the gateway echoes the verified checksum');
     const got = await client.send(new GetObjectCommand({ Bucket, Key: 'ck', ChecksumMode: 'ENABLED' }));

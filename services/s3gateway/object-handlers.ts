@@ -14,7 +14,16 @@ import { MAX_SMALL_XML_BYTES } from './bucket-handlers.ts';
 import { checkCopySourceConditions, evaluatePreconditions, httpDate, parseRange } from './conditions.ts';
 import { requestHeader, sendEmpty, sendXml, type RequestContext } from './context.ts';
 import { s3Error, toS3Error } from './errors.ts';
-import { checksumOf, etagOf, lastModifiedOf, md5Etag, metadataFromHeaders, objectHeaders, userMetadata, withEtag } from './object-meta.ts';
+import {
+  checksumOf,
+  etagOf,
+  lastModifiedOf,
+  md5Etag,
+  metadataFromHeaders,
+  objectHeaders,
+  userMetadata,
+  withEtag,
+} from './object-meta.ts';
 import { readSmallBody } from './payload.ts';
 import type { CommitRef, FileEntry, WriteOp } from './pfs-port.ts';
 import { copyObjectResultXml, deleteResultXml, parseDeleteRequest, type DeleteOutcome } from './xml.ts';
@@ -35,11 +44,15 @@ const UNSUPPORTED_WRITE_HEADERS = [
 
 export function refuseUnsupportedWriteHeaders(ctx: RequestContext): void {
   for (const name of UNSUPPORTED_WRITE_HEADERS) {
-    if (requestHeader(ctx, name) !== undefined) throw s3Error('NotImplemented', `The ${name} header is not supported by the Terrain S3 gateway.`);
+    if (requestHeader(ctx, name) !== undefined)
+      throw s3Error('NotImplemented', `The ${name} header is not supported by the Terrain S3 gateway.`);
   }
   const acl = requestHeader(ctx, 'x-amz-acl');
   if (acl !== undefined && acl !== 'private' && acl !== 'bucket-owner-full-control') {
-    throw s3Error('NotImplemented', `Canned ACL ${JSON.stringify(acl)} is not supported: Terrain objects are private to the configured credentials.`);
+    throw s3Error(
+      'NotImplemented',
+      `Canned ACL ${JSON.stringify(acl)} is not supported: Terrain objects are private to the configured credentials.`,
+    );
   }
 }
 
@@ -57,17 +70,27 @@ export interface FoundObject {
  * Finds an object in a bucket, optionally at a version (commit).
  * @throws S3Error NoSuchBucket, NoSuchKey, NoSuchVersion, InvalidArgument (malformed version ID).
  */
-export async function findObject(ctx: RequestContext, bucket: Bucket, key: string, versionId: string | undefined): Promise<FoundObject> {
+export async function findObject(
+  ctx: RequestContext,
+  bucket: Bucket,
+  key: string,
+  versionId: string | undefined,
+): Promise<FoundObject> {
   const { pfs } = ctx.deps;
   let commit: CommitRef | undefined;
   if (versionId !== undefined) {
-    if (!VERSION_ID.test(versionId)) throw s3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+    if (!VERSION_ID.test(versionId))
+      throw s3Error('InvalidArgument', 'Invalid version id specified', {
+        ArgumentName: 'versionId',
+        ArgumentValue: versionId,
+      });
     await readTarget(ctx, bucket);
     try {
       const info = await pfs.inspectCommit({ repo: bucket.repo, id: versionId }, { signal: ctx.signal });
       commit = { repo: bucket.repo, id: info.id };
     } catch (err) {
-      if (isErrorCode(err, 'not_found')) throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
+      if (isErrorCode(err, 'not_found'))
+        throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
       throw err;
     }
   } else {
@@ -101,7 +124,11 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   const { file, commit } = await findObject(ctx, ctx.bucket!, key, ctx.query.get('versionId'));
   const etag = etagOf(file);
   const lastModified = lastModifiedOf(file);
-  const common: Record<string, string> = { etag, 'last-modified': httpDate(lastModified), 'x-amz-version-id': commit.id ?? '' };
+  const common: Record<string, string> = {
+    etag,
+    'last-modified': httpDate(lastModified),
+    'x-amz-version-id': commit.id ?? '',
+  };
   const outcome = evaluatePreconditions(
     {
       ifMatch: requestHeader(ctx, 'if-match'),
@@ -117,11 +144,18 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     ctx.res.end();
     return;
   }
-  if (outcome === 'failed') throw s3Error('PreconditionFailed', undefined, { Condition: requestHeader(ctx, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+  if (outcome === 'failed')
+    throw s3Error('PreconditionFailed', undefined, {
+      Condition: requestHeader(ctx, 'if-match') !== undefined ? 'If-Match' : 'If-Unmodified-Since',
+    });
 
   const partNumber = ctx.query.get('partNumber');
   if (partNumber !== undefined && partNumber !== '1') {
-    throw s3Error('InvalidArgument', 'Terrain objects are read whole: only partNumber=1 (the whole object) is supported.', { ArgumentName: 'partNumber', ArgumentValue: partNumber });
+    throw s3Error(
+      'InvalidArgument',
+      'Terrain objects are read whole: only partNumber=1 (the whole object) is supported.',
+      { ArgumentName: 'partNumber', ArgumentValue: partNumber },
+    );
   }
   const range = partNumber === undefined ? parseRange(requestHeader(ctx, 'range'), file.size) : undefined;
   const headers: Record<string, string> = { ...objectHeaders(file), ...common, 'accept-ranges': 'bytes' };
@@ -158,7 +192,8 @@ export async function getObject(ctx: RequestContext): Promise<void> {
         await writeChunk(ctx.res, piece, ctx.signal);
       }
     }
-    if (sent !== length) throw new Error(`s3gateway: pfs returned ${sent} bytes of ${ctx.key} where ${length} were expected`);
+    if (sent !== length)
+      throw new Error(`s3gateway: pfs returned ${sent} bytes of ${ctx.key} where ${length} were expected`);
     ctx.res.end();
   } catch (err) {
     if (!ctx.res.headersSent) throw err;
@@ -180,7 +215,8 @@ async function writeChunk(res: ServerResponse, chunk: Uint8Array, signal: AbortS
 function createOnlyFlag(ctx: RequestContext): boolean {
   const ifNoneMatch = requestHeader(ctx, 'if-none-match');
   if (ifNoneMatch === undefined) return false;
-  if (ifNoneMatch.trim() !== '*') throw s3Error('NotImplemented', 'If-None-Match on a write supports only "*" (create if absent).');
+  if (ifNoneMatch.trim() !== '*')
+    throw s3Error('NotImplemented', 'If-None-Match on a write supports only "*" (create if absent).');
   return true;
 }
 
@@ -189,7 +225,8 @@ async function checkIfMatchForWrite(ctx: RequestContext, bucket: Bucket, key: st
   const ifMatch = requestHeader(ctx, 'if-match');
   if (ifMatch === undefined) return;
   const { file } = await findObject(ctx, bucket, key, undefined);
-  if (evaluatePreconditions({ ifMatch }, etagOf(file), lastModifiedOf(file)) !== 'ok') throw s3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  if (evaluatePreconditions({ ifMatch }, etagOf(file), lastModifiedOf(file)) !== 'ok')
+    throw s3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
 }
 
 export async function putObject(ctx: RequestContext): Promise<void> {
@@ -207,7 +244,13 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const ops = (async function* (): AsyncGenerator<WriteOp> {
     yield { op: 'put', path, data: body.stream, metadata, ifNotExists: createOnly };
     const summary = body.summary;
-    yield { op: 'put', path, data: [], append: true, metadata: withEtag(metadata, md5Etag(summary.md5), summary.size, summary.checksum) };
+    yield {
+      op: 'put',
+      path,
+      data: [],
+      append: true,
+      metadata: withEtag(metadata, md5Etag(summary.md5), summary.size, summary.checksum),
+    };
   })();
   let commitId: string;
   try {
@@ -216,7 +259,8 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     throw await explainWriteError(ctx, bucket, err, createOnly);
   }
   const headers: Record<string, string> = { etag: md5Etag(body.summary.md5), 'x-amz-version-id': commitId };
-  if (body.summary.checksum) headers[`x-amz-checksum-${body.summary.checksum.algorithm}`] = body.summary.checksum.value;
+  if (body.summary.checksum)
+    headers[`x-amz-checksum-${body.summary.checksum.algorithm}`] = body.summary.checksum.value;
   sendEmpty(ctx, 200, headers);
 }
 
@@ -239,14 +283,25 @@ export function parseCopySource(value: string): CopySource {
   try {
     decoded = decodeURIComponent(rawPath);
   } catch {
-    throw s3Error('InvalidArgument', 'Invalid copy source encoding.', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
+    throw s3Error('InvalidArgument', 'Invalid copy source encoding.', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: value,
+    });
   }
   const trimmed = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = trimmed.indexOf('/');
   if (slash <= 0 || slash === trimmed.length - 1) {
-    throw s3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey.', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
+    throw s3Error(
+      'InvalidArgument',
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey.',
+      { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
+    );
   }
-  return { bucket: parseBucket(trimmed.slice(0, slash)), key: trimmed.slice(slash + 1), versionId: versionId === 'null' ? undefined : versionId };
+  return {
+    bucket: parseBucket(trimmed.slice(0, slash)),
+    key: trimmed.slice(slash + 1),
+    versionId: versionId === 'null' ? undefined : versionId,
+  };
 }
 
 /** Finds a copy source and checks the x-amz-copy-source-if-* conditions. */
@@ -273,23 +328,41 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const path = keyToWritablePath(key);
   const createOnly = createOnlyFlag(ctx);
   const directive = (requestHeader(ctx, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
-  if (directive !== 'COPY' && directive !== 'REPLACE') throw s3Error('InvalidArgument', `Unknown metadata directive ${JSON.stringify(directive)}.`, { ArgumentName: 'x-amz-metadata-directive' });
+  if (directive !== 'COPY' && directive !== 'REPLACE')
+    throw s3Error('InvalidArgument', `Unknown metadata directive ${JSON.stringify(directive)}.`, {
+      ArgumentName: 'x-amz-metadata-directive',
+    });
   const target = await writeTarget(ctx, bucket);
   const source = await findCopySource(ctx);
   await checkIfMatchForWrite(ctx, bucket, key);
-  const sameObject = source.bucket.repo === bucket.repo && source.bucket.branch === bucket.branch && source.key === key && source.bucket.commit === undefined && source.versionId === undefined;
+  const sameObject =
+    source.bucket.repo === bucket.repo &&
+    source.bucket.branch === bucket.branch &&
+    source.key === key &&
+    source.bucket.commit === undefined &&
+    source.versionId === undefined;
   if (sameObject && directive === 'COPY') {
-    throw s3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+    throw s3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
   }
   const etag = etagOf(source.file);
   const ops: WriteOp[] = [];
   if (createOnly) ops.push({ op: 'put', path, data: [], metadata: {}, ifNotExists: true });
   // By reference: pfs copies chunk references, not bytes (and the source's metadata with them).
   ops.push({ op: 'copy', src: { commit: source.commit, path: source.file.path }, dst: path });
-  const replaced = directive === 'REPLACE' ? metadataFromHeaders(ctx.req.headers) : userMetadata(source.file.metadata);
+  const replaced =
+    directive === 'REPLACE' ? metadataFromHeaders(ctx.req.headers) : userMetadata(source.file.metadata);
   const checksum = directive === 'REPLACE' ? undefined : checksumOf(source.file);
   const written = new Date();
-  ops.push({ op: 'put', path, data: [], append: true, metadata: withEtag(replaced, etag, source.file.size, checksum, written) });
+  ops.push({
+    op: 'put',
+    path,
+    data: [],
+    append: true,
+    metadata: withEtag(replaced, etag, source.file.size, checksum, written),
+  });
   let commitId: string;
   try {
     ({ commitId } = await ctx.deps.pfs.modify(target, ops, { signal: ctx.signal }));
@@ -305,7 +378,10 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
   const bucket = ctx.bucket!;
   const key = ctx.key!;
   if (ctx.query.get('versionId') !== undefined) {
-    throw s3Error('NotImplemented', 'Versions are commits and cannot be deleted one by one; delete the key (a new commit) instead.');
+    throw s3Error(
+      'NotImplemented',
+      'Versions are commits and cannot be deleted one by one; delete the key (a new commit) instead.',
+    );
   }
   const target = await writeTarget(ctx, bucket);
   const path = keyToReadablePath(key);
@@ -319,7 +395,9 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
   }
   let commitId: string;
   try {
-    ({ commitId } = await ctx.deps.pfs.modify(target, [{ op: 'delete', path: path! }], { signal: ctx.signal }));
+    ({ commitId } = await ctx.deps.pfs.modify(target, [{ op: 'delete', path: path! }], {
+      signal: ctx.signal,
+    }));
   } catch (err) {
     throw await explainWriteError(ctx, bucket, err, false);
   }
@@ -340,7 +418,9 @@ const DELETE_CHECK_CONCURRENCY = 8;
 
 export async function deleteObjects(ctx: RequestContext): Promise<void> {
   const bucket = ctx.bucket!;
-  const request = parseDeleteRequest((await readSmallBody(ctx.body(2 * 1024 * 1024 + MAX_SMALL_XML_BYTES))).toString('utf8'));
+  const request = parseDeleteRequest(
+    (await readSmallBody(ctx.body(2 * 1024 * 1024 + MAX_SMALL_XML_BYTES))).toString('utf8'),
+  );
   const target = await writeTarget(ctx, bucket);
   const read = await readTarget(ctx, bucket);
   const outcomes: DeleteOutcome[] = request.objects.map((o) => ({ key: o.key, versionId: o.versionId }));
@@ -351,18 +431,26 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
       const index = next++;
       const object = request.objects[index]!;
       if (object.versionId !== undefined && object.versionId !== '') {
-        outcomes[index]!.error = { code: 'NotImplemented', message: 'Versions are commits and cannot be deleted one by one.' };
+        outcomes[index]!.error = {
+          code: 'NotImplemented',
+          message: 'Versions are commits and cannot be deleted one by one.',
+        };
         continue;
       }
       const path = keyToReadablePath(object.key);
-      if (path !== undefined && read.commit && (await isFile(ctx, read.commit, path))) toDelete.push({ index, path });
+      if (path !== undefined && read.commit && (await isFile(ctx, read.commit, path)))
+        toDelete.push({ index, path });
     }
   };
   await Promise.all(Array.from({ length: DELETE_CHECK_CONCURRENCY }, worker));
   if (toDelete.length > 0) {
     try {
       // One commit for the whole batch.
-      const { commitId } = await ctx.deps.pfs.modify(target, toDelete.map((d): WriteOp => ({ op: 'delete', path: d.path })), { signal: ctx.signal });
+      const { commitId } = await ctx.deps.pfs.modify(
+        target,
+        toDelete.map((d): WriteOp => ({ op: 'delete', path: d.path })),
+        { signal: ctx.signal },
+      );
       ctx.logger.debug({ commitId, deleted: toDelete.length }, 'DeleteObjects committed');
     } catch (err) {
       const s3err = toS3Error(await explainWriteError(ctx, bucket, err, false));
@@ -371,4 +459,3 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
   }
   sendXml(ctx, 200, deleteResultXml(outcomes, request.quiet));
 }
-

@@ -25,7 +25,14 @@ export const MTIME_KEY = 's3-mtime';
 const CHECKSUM_PREFIX = 'x-amz-checksum-';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
-export const CONTENT_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'] as const;
+export const CONTENT_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+] as const;
 
 /** S3's limit on user metadata (names + values of x-amz-meta-*). */
 export const MAX_USER_METADATA_BYTES = 2048;
@@ -59,7 +66,10 @@ export function metadataFromHeaders(headers: HeaderBag): Record<string, string> 
     userBytes += Buffer.byteLength(name.slice('x-amz-meta-'.length)) + Buffer.byteLength(text);
   }
   if (userBytes > MAX_USER_METADATA_BYTES) {
-    throw s3Error('MetadataTooLarge', undefined, { Size: String(userBytes), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) });
+    throw s3Error('MetadataTooLarge', undefined, {
+      Size: String(userBytes),
+      MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
+    });
   }
   return out;
 }
@@ -72,7 +82,12 @@ export function withEtag(
   checksum?: { algorithm: string; value: string },
   written: Date = new Date(),
 ): Record<string, string> {
-  const out: Record<string, string> = { ...metadata, [ETAG_KEY]: etag, [ETAG_SIZE_KEY]: String(size), [MTIME_KEY]: written.toISOString() };
+  const out: Record<string, string> = {
+    ...metadata,
+    [ETAG_KEY]: etag,
+    [ETAG_SIZE_KEY]: String(size),
+    [MTIME_KEY]: written.toISOString(),
+  };
   for (const key of Object.keys(out)) if (key.startsWith(CHECKSUM_PREFIX)) delete out[key];
   if (checksum) out[`${CHECKSUM_PREFIX}${checksum.algorithm}`] = checksum.value;
   return out;
@@ -81,7 +96,9 @@ export function withEtag(
 /** The user-visible part of stored metadata (no ETag bookkeeping). */
 export function userMetadata(metadata: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(metadata)) if (k !== ETAG_KEY && k !== ETAG_SIZE_KEY && k !== MTIME_KEY && !k.startsWith(CHECKSUM_PREFIX)) out[k] = v;
+  for (const [k, v] of Object.entries(metadata))
+    if (k !== ETAG_KEY && k !== ETAG_SIZE_KEY && k !== MTIME_KEY && !k.startsWith(CHECKSUM_PREFIX))
+      out[k] = v;
   return out;
 }
 
@@ -114,7 +131,8 @@ export function lastModifiedOf(file: FileEntry): Date {
 /** The checksum stored with a file, when it still describes its bytes. */
 export function checksumOf(file: FileEntry): { algorithm: string; value: string } | undefined {
   if (file.metadata[ETAG_SIZE_KEY] !== String(file.size)) return undefined;
-  for (const [k, v] of Object.entries(file.metadata)) if (k.startsWith(CHECKSUM_PREFIX)) return { algorithm: k.slice(CHECKSUM_PREFIX.length), value: v };
+  for (const [k, v] of Object.entries(file.metadata))
+    if (k.startsWith(CHECKSUM_PREFIX)) return { algorithm: k.slice(CHECKSUM_PREFIX.length), value: v };
   return undefined;
 }
 

@@ -10,7 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeAwsChunked, type AwsChunkedResult } from './aws-chunked.ts';
-import { CHECKSUM_ALGORITHMS, createChecksum, isChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from './checksums.ts';
+import {
+  CHECKSUM_ALGORITHMS,
+  createChecksum,
+  isChecksumAlgorithm,
+  type Checksum,
+  type ChecksumAlgorithm,
+} from './checksums.ts';
 import { s3Error } from './errors.ts';
 import type { PayloadMode } from './sigv4.ts';
 
@@ -48,7 +54,10 @@ function expectedChecksum(headers: HeaderBag): ExpectedChecksum | undefined {
   if (trailer) {
     const m = /^x-amz-checksum-([a-z0-9]+)$/.exec(trailer);
     if (!m || !isChecksumAlgorithm(m[1]!)) {
-      throw s3Error('InvalidRequest', `x-amz-trailer ${JSON.stringify(trailer)} is not supported; use one of ${CHECKSUM_ALGORITHMS.map((a) => `x-amz-checksum-${a}`).join(', ')}.`);
+      throw s3Error(
+        'InvalidRequest',
+        `x-amz-trailer ${JSON.stringify(trailer)} is not supported; use one of ${CHECKSUM_ALGORITHMS.map((a) => `x-amz-checksum-${a}`).join(', ')}.`,
+      );
     }
     return { algorithm: m[1]!, inTrailer: true };
   }
@@ -57,7 +66,11 @@ function expectedChecksum(headers: HeaderBag): ExpectedChecksum | undefined {
     const value = header(headers, `x-amz-checksum-${algorithm}`);
     if (value !== undefined) found.push({ algorithm, value: value.trim(), inTrailer: false });
   }
-  if (found.length > 1) throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (found.length > 1)
+    throw s3Error(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
   return found[0];
 }
 
@@ -65,13 +78,18 @@ function contentMd5(headers: HeaderBag): Buffer | undefined {
   const value = header(headers, 'content-md5');
   if (value === undefined) return undefined;
   const digest = Buffer.from(value.trim(), 'base64');
-  if (digest.length !== 16 || digest.toString('base64') !== value.trim()) throw s3Error('InvalidDigest', undefined, { 'Content-MD5': value });
+  if (digest.length !== 16 || digest.toString('base64') !== value.trim())
+    throw s3Error('InvalidDigest', undefined, { 'Content-MD5': value });
   return digest;
 }
 
 function declaredLength(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,16}$/.test(value.trim())) throw s3Error('InvalidArgument', `${name} must be a non-negative integer (got ${JSON.stringify(value)}).`);
+  if (!/^\d{1,16}$/.test(value.trim()))
+    throw s3Error(
+      'InvalidArgument',
+      `${name} must be a non-negative integer (got ${JSON.stringify(value)}).`,
+    );
   return Number(value.trim());
 }
 
@@ -87,32 +105,55 @@ export function isAwsChunked(headers: HeaderBag, payload: PayloadMode): boolean 
  * are thrown at once; body-level ones by the stream.
  * @throws S3Error InvalidDigest, EntityTooLarge, InvalidRequest, InvalidArgument.
  */
-export function verifiedBody(source: AsyncIterable<Uint8Array>, headers: HeaderBag, payload: PayloadMode, maxBytes: number): VerifiedBody {
+export function verifiedBody(
+  source: AsyncIterable<Uint8Array>,
+  headers: HeaderBag,
+  payload: PayloadMode,
+  maxBytes: number,
+): VerifiedBody {
   const md5Expected = contentMd5(headers);
   const checksumExpected = expectedChecksum(headers);
   const chunked = isAwsChunked(headers, payload);
   const contentLength = declaredLength(header(headers, 'content-length'), 'Content-Length');
-  const decodedLength = declaredLength(header(headers, 'x-amz-decoded-content-length'), 'x-amz-decoded-content-length');
+  const decodedLength = declaredLength(
+    header(headers, 'x-amz-decoded-content-length'),
+    'x-amz-decoded-content-length',
+  );
   const expectedLength = chunked ? decodedLength : contentLength;
   if (expectedLength !== undefined && expectedLength > maxBytes) {
-    throw s3Error('EntityTooLarge', undefined, { ProposedSize: String(expectedLength), MaxSizeAllowed: String(maxBytes) });
+    throw s3Error('EntityTooLarge', undefined, {
+      ProposedSize: String(expectedLength),
+      MaxSizeAllowed: String(maxBytes),
+    });
   }
-  if (checksumExpected?.inTrailer && !chunked) throw s3Error('InvalidRequest', 'x-amz-trailer requires an aws-chunked body.');
+  if (checksumExpected?.inTrailer && !chunked)
+    throw s3Error('InvalidRequest', 'x-amz-trailer requires an aws-chunked body.');
   const summary: BodySummary = { size: 0, md5: Buffer.alloc(0) };
   const stream = (async function* (): AsyncGenerator<Buffer, void, undefined> {
     const md5 = createHash('md5');
     const sha256 = payload.kind === 'sha256' ? createHash('sha256') : undefined;
-    const checksum: Checksum | undefined = checksumExpected ? createChecksum(checksumExpected.algorithm) : undefined;
+    const checksum: Checksum | undefined = checksumExpected
+      ? createChecksum(checksumExpected.algorithm)
+      : undefined;
     const chunkResult: AwsChunkedResult = { trailers: new Map(), decodedLength: 0 };
     const raw = chunked
-      ? decodeAwsChunked(source, {
-          signing: payload.kind === 'chunked-signed' ? payload.signing : undefined,
-          trailer: payload.kind === 'chunked-unsigned-trailer' || (payload.kind === 'chunked-signed' && payload.trailer) || checksumExpected?.inTrailer === true,
-        }, chunkResult)
+      ? decodeAwsChunked(
+          source,
+          {
+            signing: payload.kind === 'chunked-signed' ? payload.signing : undefined,
+            trailer:
+              payload.kind === 'chunked-unsigned-trailer' ||
+              (payload.kind === 'chunked-signed' && payload.trailer) ||
+              checksumExpected?.inTrailer === true,
+          },
+          chunkResult,
+        )
       : source;
     let size = 0;
     for await (const piece of raw) {
-      const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      const buf = Buffer.isBuffer(piece)
+        ? piece
+        : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       size += buf.length;
       if (size > maxBytes) throw s3Error('EntityTooLarge', undefined, { MaxSizeAllowed: String(maxBytes) });
       if (expectedLength !== undefined && size > expectedLength) {
@@ -129,20 +170,35 @@ export function verifiedBody(source: AsyncIterable<Uint8Array>, headers: HeaderB
     if (sha256 && payload.kind === 'sha256') {
       const actual = sha256.digest('hex');
       if (actual !== payload.hash) {
-        throw s3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: payload.hash, S3ComputedContentSHA256: actual });
+        throw s3Error('XAmzContentSHA256Mismatch', undefined, {
+          ClientComputedContentSHA256: payload.hash,
+          S3ComputedContentSHA256: actual,
+        });
       }
     }
     const digest = md5.digest();
     if (md5Expected && !md5Expected.equals(digest)) {
-      throw s3Error('BadDigest', undefined, { ExpectedDigest: md5Expected.toString('hex'), CalculatedDigest: digest.toString('hex') });
+      throw s3Error('BadDigest', undefined, {
+        ExpectedDigest: md5Expected.toString('hex'),
+        CalculatedDigest: digest.toString('hex'),
+      });
     }
     let verifiedChecksum: BodySummary['checksum'];
     if (checksumExpected && checksum) {
-      const given = checksumExpected.inTrailer ? chunkResult.trailers.get(`x-amz-checksum-${checksumExpected.algorithm}`) : checksumExpected.value;
-      if (given === undefined) throw s3Error('InvalidRequest', `The announced trailer x-amz-checksum-${checksumExpected.algorithm} was not sent.`);
+      const given = checksumExpected.inTrailer
+        ? chunkResult.trailers.get(`x-amz-checksum-${checksumExpected.algorithm}`)
+        : checksumExpected.value;
+      if (given === undefined)
+        throw s3Error(
+          'InvalidRequest',
+          `The announced trailer x-amz-checksum-${checksumExpected.algorithm} was not sent.`,
+        );
       const actual = checksum.digestBase64();
       if (given !== actual) {
-        throw s3Error('BadDigest', `The ${checksumExpected.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+        throw s3Error(
+          'BadDigest',
+          `The ${checksumExpected.algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+        );
       }
       verifiedChecksum = { algorithm: checksumExpected.algorithm, value: actual };
     }

@@ -66,7 +66,11 @@ export class FakePfs implements PfsForS3 {
 
   /** Test helper: makes a pipeline output repo (read-only for users). */
   addPipelineRepo(name: string): void {
-    this.repos.set(name, { created: new Date(this.now()), type: 'pipeline', branches: new Map([['master', undefined]]) });
+    this.repos.set(name, {
+      created: new Date(this.now()),
+      type: 'pipeline',
+      branches: new Map([['master', undefined]]),
+    });
   }
 
   #repo(name: string): FakeRepo {
@@ -79,7 +83,8 @@ export class FakePfs implements PfsForS3 {
     const repo = this.#repo(ref.repo);
     if (ref.id) {
       const commit = this.commits.get(ref.id);
-      if (!commit || commit.repo !== ref.repo) throw errors.notFound(`commit ${ref.repo}@${ref.id} not found`);
+      if (!commit || commit.repo !== ref.repo)
+        throw errors.notFound(`commit ${ref.repo}@${ref.id} not found`);
       return commit;
     }
     const branch = ref.branch ?? '';
@@ -92,14 +97,23 @@ export class FakePfs implements PfsForS3 {
   #files(src: FileSource): Map<string, FakeFile> {
     if (src.fileSetId !== undefined) {
       const set = this.fileSets.get(src.fileSetId);
-      if (!set || set.expires <= this.now()) throw errors.notFound(`file set ${src.fileSetId} not found (expired?)`);
+      if (!set || set.expires <= this.now())
+        throw errors.notFound(`file set ${src.fileSetId} not found (expired?)`);
       return set.files;
     }
     return this.#resolve(src.commit).files;
   }
 
   #entry(path: string, file: FakeFile, commitId: string): FileEntry {
-    return { path, kind: 'file', size: file.data.length, hash: file.hash, committed: file.committed, metadata: { ...file.metadata }, commitId };
+    return {
+      path,
+      kind: 'file',
+      size: file.data.length,
+      hash: file.hash,
+      committed: file.committed,
+      metadata: { ...file.metadata },
+      commitId,
+    };
   }
 
   #sorted(files: Map<string, FakeFile>): string[] {
@@ -153,7 +167,16 @@ export class FakePfs implements PfsForS3 {
 
   async inspectCommit(ref: CommitRef): Promise<CommitEntry> {
     const c = this.#resolve(ref);
-    return { repo: c.repo, id: c.id, branch: c.branch, parent: c.parent, state: 'finished', started: c.started, finished: c.finished, error: '' };
+    return {
+      repo: c.repo,
+      id: c.id,
+      branch: c.branch,
+      parent: c.parent,
+      state: 'finished',
+      started: c.started,
+      finished: c.finished,
+      error: '',
+    };
   }
 
   async *listCommits(to: CommitRef): AsyncGenerator<CommitEntry, void, undefined> {
@@ -179,10 +202,22 @@ export class FakePfs implements PfsForS3 {
       }
     }
     if (!found) throw errors.notFound(`file ${path} not found`);
-    return { path: dir === '//' ? '/' : dir, kind: 'dir', size, hash: '', committed: new Date(0), metadata: {}, commitId };
+    return {
+      path: dir === '//' ? '/' : dir,
+      kind: 'dir',
+      size,
+      hash: '',
+      committed: new Date(0),
+      metadata: {},
+      commitId,
+    };
   }
 
-  async *readFile(src: FileSource, path: string, range: { offset: number; length: number }): AsyncGenerator<Uint8Array, void, undefined> {
+  async *readFile(
+    src: FileSource,
+    path: string,
+    range: { offset: number; length: number },
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     const file = this.#files(src).get(path);
     if (!file) throw errors.notFound(`file ${path} not found`);
     const end = range.length > 0 ? Math.min(file.data.length, range.offset + range.length) : file.data.length;
@@ -190,7 +225,11 @@ export class FakePfs implements PfsForS3 {
     for (let i = range.offset; i < end; i += 4096) yield file.data.subarray(i, Math.min(end, i + 4096));
   }
 
-  async *walkFiles(commit: CommitRef, dir: string, options: SignalOptions & { after?: string | undefined } = {}): AsyncGenerator<FileEntry, void, undefined> {
+  async *walkFiles(
+    commit: CommitRef,
+    dir: string,
+    options: SignalOptions & { after?: string | undefined } = {},
+  ): AsyncGenerator<FileEntry, void, undefined> {
     let c: FakeCommit;
     try {
       c = this.#resolve(commit);
@@ -205,7 +244,11 @@ export class FakePfs implements PfsForS3 {
     }
   }
 
-  async *listDir(commit: CommitRef, dir: string, options: SignalOptions & { after?: string | undefined } = {}): AsyncGenerator<FileEntry, void, undefined> {
+  async *listDir(
+    commit: CommitRef,
+    dir: string,
+    options: SignalOptions & { after?: string | undefined } = {},
+  ): AsyncGenerator<FileEntry, void, undefined> {
     let c: FakeCommit;
     try {
       c = this.#resolve(commit);
@@ -218,14 +261,27 @@ export class FakePfs implements PfsForS3 {
     let lastDir = '';
     for (const path of this.#sorted(c.files)) {
       if (!path.startsWith(dir)) continue;
-      if (options.after !== undefined && (comparePaths(path, options.after) <= 0 || (options.after.endsWith('/') && path.startsWith(options.after)))) continue;
+      if (
+        options.after !== undefined &&
+        (comparePaths(path, options.after) <= 0 ||
+          (options.after.endsWith('/') && path.startsWith(options.after)))
+      )
+        continue;
       const slash = path.indexOf('/', dir.length);
       if (slash < 0) yield this.#entry(path, c.files.get(path)!, c.id);
       else {
         const entryPath = path.slice(0, slash + 1);
         if (entryPath !== lastDir) {
           lastDir = entryPath;
-          yield { path: entryPath, kind: 'dir', size: 0, hash: '', committed: new Date(0), metadata: {}, commitId: c.id };
+          yield {
+            path: entryPath,
+            kind: 'dir',
+            size: 0,
+            hash: '',
+            committed: new Date(0),
+            metadata: {},
+            commitId: c.id,
+          };
         }
       }
     }
@@ -239,7 +295,13 @@ export class FakePfs implements PfsForS3 {
     for (const p of [...paths].sort(comparePaths)) {
       const now = c.files.get(p);
       const before = parent.get(p);
-      if (now && before && now.hash === before.hash && JSON.stringify(now.metadata) === JSON.stringify(before.metadata)) continue;
+      if (
+        now &&
+        before &&
+        now.hash === before.hash &&
+        JSON.stringify(now.metadata) === JSON.stringify(before.metadata)
+      )
+        continue;
       yield {
         change: now && before ? 'changed' : now ? 'added' : 'deleted',
         path: p,
@@ -249,7 +311,12 @@ export class FakePfs implements PfsForS3 {
     }
   }
 
-  async #apply(base: Map<string, FakeFile>, ops: AsyncIterable<WriteOp> | Iterable<WriteOp>, withCommit: boolean, when: Date): Promise<Map<string, FakeFile>> {
+  async #apply(
+    base: Map<string, FakeFile>,
+    ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+    withCommit: boolean,
+    when: Date,
+  ): Promise<Map<string, FakeFile>> {
     const files = new Map(base);
     const createOnly: string[] = [];
     for await (const op of ops) {
@@ -262,13 +329,24 @@ export class FakePfs implements PfsForS3 {
           createOnly.push(op.path);
         }
         const previous = files.get(op.path);
-        const data = op.append && previous ? Buffer.concat([previous.data, ...pieces]) : Buffer.concat(pieces);
-        const metadata = op.append && previous && Object.keys(op.metadata).length === 0 ? previous.metadata : { ...op.metadata };
-        if (JSON.stringify(metadata).length > 8192) throw errors.invalidArgument(`metadata of ${op.path} exceeds 8 KiB`);
-        files.set(op.path, { data, metadata, committed: when, hash: createHash('sha256').update(data).digest('hex') });
+        const data =
+          op.append && previous ? Buffer.concat([previous.data, ...pieces]) : Buffer.concat(pieces);
+        const metadata =
+          op.append && previous && Object.keys(op.metadata).length === 0
+            ? previous.metadata
+            : { ...op.metadata };
+        if (JSON.stringify(metadata).length > 8192)
+          throw errors.invalidArgument(`metadata of ${op.path} exceeds 8 KiB`);
+        files.set(op.path, {
+          data,
+          metadata,
+          committed: when,
+          hash: createHash('sha256').update(data).digest('hex'),
+        });
       } else if (op.op === 'delete') {
         const dir = op.path.endsWith('/') ? op.path : `${op.path}/`;
-        for (const p of [...files.keys()]) if (p === op.path || p.startsWith(dir) || op.path === '/') files.delete(p);
+        for (const p of [...files.keys()])
+          if (p === op.path || p.startsWith(dir) || op.path === '/') files.delete(p);
       } else {
         validatePath(op.dst);
         const srcFiles = this.#files(op.src);
@@ -285,19 +363,29 @@ export class FakePfs implements PfsForS3 {
       }
     }
     for (const path of createOnly) {
-      if (base.has(path)) throw errors.failedPrecondition(`file ${path} already exists and the put asked for if_not_exists; nothing from this stream was applied`);
+      if (base.has(path))
+        throw errors.failedPrecondition(
+          `file ${path} already exists and the put asked for if_not_exists; nothing from this stream was applied`,
+        );
     }
     // pfs refuses a tree where a file is also a directory.
     const sorted = this.#sorted(files);
     for (let i = 0; i + 1 < sorted.length; i++) {
-      if (sorted.some((p) => p.startsWith(`${sorted[i]}/`))) throw errors.invalidArgument(`path ${sorted[i]} is a file and a directory`);
+      if (sorted.some((p) => p.startsWith(`${sorted[i]}/`)))
+        throw errors.invalidArgument(`path ${sorted[i]} is a file and a directory`);
     }
     return files;
   }
 
-  async modify(commit: CommitRef, ops: AsyncIterable<WriteOp> | Iterable<WriteOp>): Promise<{ commitId: string }> {
+  async modify(
+    commit: CommitRef,
+    ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+  ): Promise<{ commitId: string }> {
     const repo = this.#repo(commit.repo);
-    if (repo.type === 'pipeline') throw errors.failedPrecondition(`repo "${commit.repo}" is a pipeline output repo; it is written by its pipeline only`);
+    if (repo.type === 'pipeline')
+      throw errors.failedPrecondition(
+        `repo "${commit.repo}" is a pipeline output repo; it is written by its pipeline only`,
+      );
     if (commit.id) throw errors.failedPrecondition(`commit ${commit.repo}@${commit.id} is finished`);
     const branch = commit.branch ?? 'master';
     const head = repo.branches.get(branch);
@@ -305,13 +393,24 @@ export class FakePfs implements PfsForS3 {
     const when = new Date(this.now());
     const files = await this.#apply(base, ops, true, when);
     const id = randomBytes(16).toString('hex');
-    this.commits.set(id, { repo: commit.repo, id, branch, parent: head, files, started: when, finished: when });
+    this.commits.set(id, {
+      repo: commit.repo,
+      id,
+      branch,
+      parent: head,
+      files,
+      started: when,
+      finished: when,
+    });
     repo.branches.set(branch, id);
     this.modifyCalls++;
     return { commitId: id };
   }
 
-  async createFileSet(ops: AsyncIterable<WriteOp> | Iterable<WriteOp>, ttlMs: number): Promise<FileSetHandle> {
+  async createFileSet(
+    ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+    ttlMs: number,
+  ): Promise<FileSetHandle> {
     const files = await this.#apply(new Map(), ops, false, new Date(this.now()));
     const id = randomBytes(16).toString('hex');
     const expires = this.now() + ttlMs;

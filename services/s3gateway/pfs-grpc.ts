@@ -13,7 +13,12 @@ import { PFS_MESSAGE_MODULES } from '../../clients/ts/client.ts';
 import { chunked } from '../../clients/ts/pfs.ts';
 import { makeStub, type DeepPartial, type ServiceStub } from '../../clients/ts/rpc.ts';
 import { CommitState, type CommitInfo } from '../../proto/gen/terrain/pfs/v1/commit.ts';
-import { FileChange, FileType, type FileInfo, type ModifyFileRequest } from '../../proto/gen/terrain/pfs/v1/file.ts';
+import {
+  FileChange,
+  FileType,
+  type FileInfo,
+  type ModifyFileRequest,
+} from '../../proto/gen/terrain/pfs/v1/file.ts';
 import type { CreateFileSetRequest, FileSetInfo } from '../../proto/gen/terrain/pfs/v1/file_set.ts';
 import { PfsService } from '../../proto/gen/terrain/pfs/v1/pfs.ts';
 import type { Commit, File } from '../../proto/gen/terrain/pfs/v1/refs.ts';
@@ -57,7 +62,9 @@ function toCommit(ref: CommitRef): DeepPartial<Commit> {
 }
 
 function toFile(src: FileSource, path: string): DeepPartial<File> {
-  return src.fileSetId !== undefined ? { fileSetId: src.fileSetId, path } : { commit: toCommit(src.commit), path };
+  return src.fileSetId !== undefined
+    ? { fileSetId: src.fileSetId, path }
+    : { commit: toCommit(src.commit), path };
 }
 
 function repoEntry(info: RepoInfo): RepoEntry {
@@ -70,7 +77,12 @@ function repoEntry(info: RepoInfo): RepoEntry {
 }
 
 function commitEntry(info: CommitInfo): CommitEntry {
-  const state = info.state === CommitState.FINISHED ? 'finished' : info.state === CommitState.FINISHING ? 'finishing' : 'started';
+  const state =
+    info.state === CommitState.FINISHED
+      ? 'finished'
+      : info.state === CommitState.FINISHING
+        ? 'finishing'
+        : 'started';
   return {
     repo: info.commit?.repo?.name ?? '',
     id: info.commit?.id ?? '',
@@ -105,7 +117,9 @@ function ttl(ms: number): { seconds: bigint; nanos: number } {
 }
 
 /** Missing directories list as empty (S3 has no directories to be missing). */
-async function* emptyWhenMissing<T>(source: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+async function* emptyWhenMissing<T>(
+  source: AsyncGenerator<T, void, undefined>,
+): AsyncGenerator<T, void, undefined> {
   try {
     yield* source;
   } catch (err) {
@@ -118,7 +132,10 @@ async function* emptyWhenMissing<T>(source: AsyncGenerator<T, void, undefined>):
  * costs in grpc-js and in pfs dominate a bulk put made of 64 KiB messages. Holds at most one
  * message's worth of bytes.
  */
-async function* coalesced(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, target = 1024 * 1024): AsyncGenerator<Uint8Array, void, undefined> {
+async function* coalesced(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  target = 1024 * 1024,
+): AsyncGenerator<Uint8Array, void, undefined> {
   let pending: Uint8Array[] = [];
   let bytes = 0;
   for await (const piece of source) {
@@ -139,13 +156,20 @@ async function* coalesced(source: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
 
 type Body<R> = R extends { body?: infer B } ? DeepPartial<NonNullable<B>> : never;
 
-async function* writeBodies(ops: AsyncIterable<WriteOp> | Iterable<WriteOp>): AsyncGenerator<Body<ModifyFileRequest> & Body<CreateFileSetRequest>, void, undefined> {
+async function* writeBodies(
+  ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+): AsyncGenerator<Body<ModifyFileRequest> & Body<CreateFileSetRequest>, void, undefined> {
   for await (const op of ops) {
     switch (op.op) {
       case 'put':
         yield {
           $case: 'putFile',
-          value: { path: op.path, append: op.append ?? false, metadata: op.metadata, ifNotExists: op.ifNotExists ?? false },
+          value: {
+            path: op.path,
+            append: op.append ?? false,
+            metadata: op.metadata,
+            ifNotExists: op.ifNotExists ?? false,
+          },
         };
         for await (const data of chunked(coalesced(op.data))) yield { $case: 'data', value: data };
         break;
@@ -153,7 +177,10 @@ async function* writeBodies(ops: AsyncIterable<WriteOp> | Iterable<WriteOp>): As
         yield { $case: 'deleteFile', value: { path: op.path } };
         break;
       case 'copy':
-        yield { $case: 'copyFile', value: { dst: op.dst, src: toFile(op.src, op.src.path), append: op.append ?? false } };
+        yield {
+          $case: 'copyFile',
+          value: { dst: op.dst, src: toFile(op.src, op.src.path), append: op.append ?? false },
+        };
         break;
     }
   }
@@ -164,7 +191,8 @@ export function pfsForS3OverGrpc(pfs: PfsStub): PfsForS3 {
     listRepos: async function* (options: SignalOptions = {}) {
       for await (const info of pfs.listRepo({}, { signal: options.signal })) yield repoEntry(info);
     },
-    inspectRepo: async (name, options = {}) => repoEntry(await pfs.inspectRepo({ repo: { name } }, { signal: options.signal })),
+    inspectRepo: async (name, options = {}) =>
+      repoEntry(await pfs.inspectRepo({ repo: { name } }, { signal: options.signal })),
     createRepo: async (name, options = {}) => {
       await pfs.createRepo({ repo: { name } }, { signal: options.signal });
     },
@@ -173,11 +201,18 @@ export function pfsForS3OverGrpc(pfs: PfsStub): PfsForS3 {
     },
     listBranches: async function* (options: SignalOptions = {}) {
       for await (const info of pfs.listBranch({}, { signal: options.signal })) {
-        yield { repo: info.branch?.repo?.name ?? '', name: info.branch?.name ?? '', head: info.head?.id || undefined };
+        yield {
+          repo: info.branch?.repo?.name ?? '',
+          name: info.branch?.name ?? '',
+          head: info.head?.id || undefined,
+        };
       }
     },
     inspectBranch: async (repo, branch, options = {}): Promise<BranchEntry> => {
-      const info = await pfs.inspectBranch({ branch: { repo: { name: repo }, name: branch } }, { signal: options.signal });
+      const info = await pfs.inspectBranch(
+        { branch: { repo: { name: repo }, name: branch } },
+        { signal: options.signal },
+      );
       return { repo, name: branch, head: info.head?.id || undefined };
     },
     createBranch: async (repo, branch, options = {}) => {
@@ -186,12 +221,18 @@ export function pfsForS3OverGrpc(pfs: PfsStub): PfsForS3 {
     deleteBranch: async (repo, branch, options = {}) => {
       await pfs.deleteBranch({ branch: { repo: { name: repo }, name: branch } }, { signal: options.signal });
     },
-    inspectCommit: async (ref, options = {}) => commitEntry(await pfs.inspectCommit({ commit: toCommit(ref) }, { signal: options.signal })),
+    inspectCommit: async (ref, options = {}) =>
+      commitEntry(await pfs.inspectCommit({ commit: toCommit(ref) }, { signal: options.signal })),
     listCommits: async function* (to, options: SignalOptions = {}) {
-      for await (const info of pfs.listCommit({ repo: { name: to.repo }, to: toCommit(to) }, { signal: options.signal })) yield commitEntry(info);
+      for await (const info of pfs.listCommit(
+        { repo: { name: to.repo }, to: toCommit(to) },
+        { signal: options.signal },
+      ))
+        yield commitEntry(info);
     },
 
-    inspectFile: async (src, path, options = {}) => fileEntry(await pfs.inspectFile({ file: toFile(src, path) }, { signal: options.signal })),
+    inspectFile: async (src, path, options = {}) =>
+      fileEntry(await pfs.inspectFile({ file: toFile(src, path) }, { signal: options.signal })),
     readFile: async function* (src, path, range, options: SignalOptions = {}) {
       const request = { file: toFile(src, path), offset: BigInt(range.offset), length: BigInt(range.length) };
       for await (const response of pfs.getFile(request, { signal: options.signal })) yield response.data;
@@ -214,7 +255,8 @@ export function pfsForS3OverGrpc(pfs: PfsStub): PfsForS3 {
     diffWithParent: async function* (commit, path, options: SignalOptions = {}) {
       const request = { newFile: toFile({ commit }, path) };
       for await (const d of emptyWhenMissing(pfs.diffFile(request, { signal: options.signal }))) {
-        const change = d.change === FileChange.ADDED ? 'added' : d.change === FileChange.DELETED ? 'deleted' : 'changed';
+        const change =
+          d.change === FileChange.ADDED ? 'added' : d.change === FileChange.DELETED ? 'deleted' : 'changed';
         const newFile = d.newFile ? fileEntry(d.newFile) : undefined;
         const oldFile = d.oldFile ? fileEntry(d.oldFile) : undefined;
         const entry: DiffEntry = { change, path: (newFile ?? oldFile)?.path ?? '', newFile, oldFile };
@@ -227,27 +269,46 @@ export function pfsForS3OverGrpc(pfs: PfsStub): PfsForS3 {
         yield { body: { $case: 'setCommit' as const, value: toCommit(commit) } };
         for await (const body of writeBodies(ops)) yield { body };
       })();
-      const response = await pfs.modifyFile(requests as AsyncIterable<DeepPartial<ModifyFileRequest>>, { signal: options.signal });
+      const response = await pfs.modifyFile(requests as AsyncIterable<DeepPartial<ModifyFileRequest>>, {
+        signal: options.signal,
+      });
       const written = response.commit;
       if (!written) throw new TerrainError('pfs', 'internal', 'ModifyFile answered without a commit');
       // A commit made for this stream is FINISHING now: wait until it is readable, and surface a
       // failed finish. A commit that was already open (STARTED, someone else's) stays open.
       const info = await pfs.inspectCommit({ commit: written }, { signal: options.signal });
       if (info.state === CommitState.STARTED) return { commitId: written.id };
-      const finished = await pfs.inspectCommit({ commit: written, wait: CommitState.FINISHED }, { signal: options.signal });
-      if (finished.error) throw new TerrainError('pfs', 'failed_precondition', `commit ${written.repo?.name ?? ''}@${written.id} finished with an error: ${finished.error}`);
+      const finished = await pfs.inspectCommit(
+        { commit: written, wait: CommitState.FINISHED },
+        { signal: options.signal },
+      );
+      if (finished.error)
+        throw new TerrainError(
+          'pfs',
+          'failed_precondition',
+          `commit ${written.repo?.name ?? ''}@${written.id} finished with an error: ${finished.error}`,
+        );
       return { commitId: written.id };
     },
     createFileSet: async (ops, ttlMs, options = {}) => {
       const requests = (async function* () {
         for await (const body of writeBodies(ops)) yield { body };
       })();
-      const response = await pfs.createFileSet(requests as AsyncIterable<DeepPartial<CreateFileSetRequest>>, { signal: options.signal });
+      const response = await pfs.createFileSet(requests as AsyncIterable<DeepPartial<CreateFileSetRequest>>, {
+        signal: options.signal,
+      });
       const handle = fileSetHandle(response.fileSet);
       // CreateFileSet gives the default TTL; ask for the one the caller needs.
-      return fileSetHandle((await pfs.renewFileSet({ fileSetId: handle.id, ttl: ttl(ttlMs) }, { signal: options.signal })).fileSet) ?? handle;
+      return (
+        fileSetHandle(
+          (await pfs.renewFileSet({ fileSetId: handle.id, ttl: ttl(ttlMs) }, { signal: options.signal }))
+            .fileSet,
+        ) ?? handle
+      );
     },
     renewFileSet: async (id, ttlMs, options = {}) =>
-      fileSetHandle((await pfs.renewFileSet({ fileSetId: id, ttl: ttl(ttlMs) }, { signal: options.signal })).fileSet),
+      fileSetHandle(
+        (await pfs.renewFileSet({ fileSetId: id, ttl: ttl(ttlMs) }, { signal: options.signal })).fileSet,
+      ),
   };
 }

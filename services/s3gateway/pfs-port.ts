@@ -27,7 +27,8 @@ export interface CommitRef {
 }
 
 /** Where to read a file from: a commit, or a file-set handle. */
-export type FileSource = { commit: CommitRef; fileSetId?: undefined } | { fileSetId: string; commit?: undefined };
+export type FileSource =
+  { commit: CommitRef; fileSetId?: undefined } | { fileSetId: string; commit?: undefined };
 
 export interface RepoEntry {
   name: string;
@@ -124,13 +125,30 @@ export interface PfsForS3 {
   /** One file or directory. @throws not_found */
   inspectFile(src: FileSource, path: string, options?: SignalOptions): Promise<FileEntry>;
   /** A file's bytes, or `length` bytes from `offset` (0: to the end). @throws not_found, data_loss */
-  readFile(src: FileSource, path: string, range: { offset: number; length: number }, options?: SignalOptions): AsyncGenerator<Uint8Array, void, undefined>;
+  readFile(
+    src: FileSource,
+    path: string,
+    range: { offset: number; length: number },
+    options?: SignalOptions,
+  ): AsyncGenerator<Uint8Array, void, undefined>;
   /** Files (not directories) beneath `dir` (ending with "/"), recursively, in UTF-8 byte order of their paths, strictly after `after` when given. A missing directory yields nothing. */
-  walkFiles(commit: CommitRef, dir: string, options?: SignalOptions & { after?: string | undefined }): AsyncGenerator<FileEntry, void, undefined>;
+  walkFiles(
+    commit: CommitRef,
+    dir: string,
+    options?: SignalOptions & { after?: string | undefined },
+  ): AsyncGenerator<FileEntry, void, undefined>;
   /** One level of `dir`: files and subdirectories (paths ending with "/"), in path order, strictly after `after` when given. A missing directory yields nothing. */
-  listDir(commit: CommitRef, dir: string, options?: SignalOptions & { after?: string | undefined }): AsyncGenerator<FileEntry, void, undefined>;
+  listDir(
+    commit: CommitRef,
+    dir: string,
+    options?: SignalOptions & { after?: string | undefined },
+  ): AsyncGenerator<FileEntry, void, undefined>;
   /** Files under `path` that differ between a commit and its parent (everything is added for a first commit). */
-  diffWithParent(commit: CommitRef, path: string, options?: SignalOptions): AsyncGenerator<DiffEntry, void, undefined>;
+  diffWithParent(
+    commit: CommitRef,
+    path: string,
+    options?: SignalOptions,
+  ): AsyncGenerator<DiffEntry, void, undefined>;
 
   /**
    * Applies `ops` atomically in one ModifyFile stream to `commit` (a branch: a new commit holding
@@ -138,9 +156,17 @@ export interface PfsForS3 {
    * @throws failed_precondition (create-only put over an existing file, a finished commit, a
    *   pipeline repo), not_found, invalid_argument, or whatever the op source threw.
    */
-  modify(commit: CommitRef, ops: AsyncIterable<WriteOp> | Iterable<WriteOp>, options?: SignalOptions): Promise<{ commitId: string }>;
+  modify(
+    commit: CommitRef,
+    ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+    options?: SignalOptions,
+  ): Promise<{ commitId: string }>;
   /** Writes a file set outside any commit and returns a handle that lives `ttlMs` unless renewed. */
-  createFileSet(ops: AsyncIterable<WriteOp> | Iterable<WriteOp>, ttlMs: number, options?: SignalOptions): Promise<FileSetHandle>;
+  createFileSet(
+    ops: AsyncIterable<WriteOp> | Iterable<WriteOp>,
+    ttlMs: number,
+    options?: SignalOptions,
+  ): Promise<FileSetHandle>;
   /** Extends (or, with a short TTL, shortens) a handle's life. @throws not_found when it expired */
   renewFileSet(id: string, ttlMs: number, options?: SignalOptions): Promise<FileSetHandle>;
 }

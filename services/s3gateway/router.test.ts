@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { isS3Error } from './errors.ts';
 import { parseTarget, route } from './router.ts';
 
-const op = (method: string, url: string, copySource = false): string => route(method, parseTarget(url, 'localhost', undefined), { copySource });
+const op = (method: string, url: string, copySource = false): string =>
+  route(method, parseTarget(url, 'localhost', undefined), { copySource });
 
 function refused(fn: () => unknown, code: string): void {
   assert.throws(fn, (err: unknown) => isS3Error(err) && err.code === code);
@@ -47,11 +48,13 @@ describe('s3gateway router', () => {
       ['DELETE', '/b/k?uploadId=u', false, 'AbortMultipartUpload'],
       ['GET', '/b/k?uploadId=u', false, 'ListParts'],
     ];
-    for (const [method, url, copy, expected] of cases) assert.equal(op(method, url, copy), expected, `${method} ${url}`);
+    for (const [method, url, copy, expected] of cases)
+      assert.equal(op(method, url, copy), expected, `${method} ${url}`);
   });
 
   it('refuses unsupported subresources with NotImplemented and other methods with MethodNotAllowed', () => {
-    for (const sub of ['acl', 'tagging', 'policy', 'cors', 'lifecycle', 'website', 'object-lock']) refused(() => op('GET', `/b?${sub}`), 'NotImplemented');
+    for (const sub of ['acl', 'tagging', 'policy', 'cors', 'lifecycle', 'website', 'object-lock'])
+      refused(() => op('GET', `/b?${sub}`), 'NotImplemented');
     refused(() => op('PUT', '/b/k?tagging'), 'NotImplemented');
     refused(() => op('POST', '/'), 'MethodNotAllowed');
     refused(() => op('PATCH', '/b/k'), 'MethodNotAllowed');

@@ -113,7 +113,10 @@ export function parseTarget(url: string, host: string | undefined, domain: strin
   try {
     decoded = decodeURIComponent(path);
   } catch {
-    throw s3Error('InvalidArgument', `The request path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding.`);
+    throw s3Error(
+      'InvalidArgument',
+      `The request path ${JSON.stringify(path.slice(0, 200))} is not valid percent-encoding.`,
+    );
   }
   const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
   if (domain && hostname.endsWith(`.${domain.toLowerCase()}`)) {
@@ -136,10 +139,14 @@ export function parseTarget(url: string, host: string | undefined, domain: strin
 export function route(method: string, target: Target, headers: { copySource: boolean }): Operation {
   const { bucket, key, query } = target;
   for (const sub of UNSUPPORTED_SUBRESOURCES) {
-    if (query.has(sub)) throw s3Error('NotImplemented', `The ?${sub} subresource is not supported by the Terrain S3 gateway.`);
+    if (query.has(sub))
+      throw s3Error('NotImplemented', `The ?${sub} subresource is not supported by the Terrain S3 gateway.`);
   }
   const notAllowed = (): never => {
-    throw s3Error('MethodNotAllowed', `The method ${method} is not allowed on this resource.`, { Method: method, ResourceType: key ? 'OBJECT' : bucket ? 'BUCKET' : 'SERVICE' });
+    throw s3Error('MethodNotAllowed', `The method ${method} is not allowed on this resource.`, {
+      Method: method,
+      ResourceType: key ? 'OBJECT' : bucket ? 'BUCKET' : 'SERVICE',
+    });
   };
   if (!bucket) {
     if (method === 'GET') return 'ListBuckets';
@@ -153,7 +160,11 @@ export function route(method: string, target: Target, headers: { copySource: boo
         if (query.has('versions')) return 'ListObjectVersions';
         if (query.has('uploads')) return 'ListMultipartUploads';
         if (query.get('list-type') === '2') return 'ListObjectsV2';
-        if (query.has('list-type')) throw s3Error('InvalidArgument', `list-type ${JSON.stringify(query.get('list-type'))} is not valid; use 2.`);
+        if (query.has('list-type'))
+          throw s3Error(
+            'InvalidArgument',
+            `list-type ${JSON.stringify(query.get('list-type'))} is not valid; use 2.`,
+          );
         return 'ListObjects';
       case 'HEAD':
         return 'HeadBucket';
@@ -164,7 +175,10 @@ export function route(method: string, target: Target, headers: { copySource: boo
         return 'DeleteBucket';
       case 'POST':
         if (query.has('delete')) return 'DeleteObjects';
-        throw s3Error('NotImplemented', 'POST to a bucket is only supported for ?delete (browser-form POST uploads are not).');
+        throw s3Error(
+          'NotImplemented',
+          'POST to a bucket is only supported for ?delete (browser-form POST uploads are not).',
+        );
       default:
         return notAllowed();
     }
@@ -177,7 +191,8 @@ export function route(method: string, target: Target, headers: { copySource: boo
       return 'HeadObject';
     case 'PUT':
       if (query.has('partNumber') || query.has('uploadId')) {
-        if (!query.has('partNumber') || !query.has('uploadId')) throw s3Error('InvalidArgument', 'UploadPart needs both partNumber and uploadId.');
+        if (!query.has('partNumber') || !query.has('uploadId'))
+          throw s3Error('InvalidArgument', 'UploadPart needs both partNumber and uploadId.');
         return headers.copySource ? 'UploadPartCopy' : 'UploadPart';
       }
       return headers.copySource ? 'CopyObject' : 'PutObject';

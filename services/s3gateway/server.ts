@@ -76,18 +76,33 @@ function requestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
 
-export async function startS3Gateway(config: S3GatewayConfig, deps: S3GatewayDeps): Promise<RunningS3Gateway> {
+export async function startS3Gateway(
+  config: S3GatewayConfig,
+  deps: S3GatewayDeps,
+): Promise<RunningS3Gateway> {
   const logger = deps.logger.child({ component: 's3gateway' });
-  const uploads = new UploadStore({ pfs: deps.pfs, logger, partTtlMs: config.partTtlMs, uploadTimeoutMs: config.uploadTimeoutMs });
-  const gatewayDeps: GatewayDeps = { pfs: deps.pfs, uploads, config, owner: { id: 'terrain', displayName: 'terrain' } };
+  const uploads = new UploadStore({
+    pfs: deps.pfs,
+    logger,
+    partTtlMs: config.partTtlMs,
+    uploadTimeoutMs: config.uploadTimeoutMs,
+  });
+  const gatewayDeps: GatewayDeps = {
+    pfs: deps.pfs,
+    uploads,
+    config,
+    owner: { id: 'terrain', displayName: 'terrain' },
+  };
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
-    const done = serve(req, res, expectsContinue, gatewayDeps, logger, stopping.signal, deps.now).catch((err: unknown) => {
-      logger.error({ err }, 'unhandled error while serving a request');
-      res.destroy();
-    });
+    const done = serve(req, res, expectsContinue, gatewayDeps, logger, stopping.signal, deps.now).catch(
+      (err: unknown) => {
+        logger.error({ err }, 'unhandled error while serving a request');
+        res.destroy();
+      },
+    );
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   };
@@ -165,15 +180,29 @@ async function serve(
     bucketName = target.bucket;
     key = target.key;
     const auth: AuthResult = verifyRequest(
-      { method: req.method ?? 'GET', url, rawHeaders: req.rawHeaders, hostBucket: target.virtualHost ? target.bucket : undefined },
       {
-        secretFor: (accessKeyId) => (Object.hasOwn(deps.config.credentials, accessKeyId) ? deps.config.credentials[accessKeyId] : undefined),
+        method: req.method ?? 'GET',
+        url,
+        rawHeaders: req.rawHeaders,
+        hostBucket: target.virtualHost ? target.bucket : undefined,
+      },
+      {
+        secretFor: (accessKeyId) =>
+          Object.hasOwn(deps.config.credentials, accessKeyId)
+            ? deps.config.credentials[accessKeyId]
+            : undefined,
         allowAnonymous: deps.config.anonymous !== 'off',
         now: now?.(),
       },
     );
-    operation = route(req.method ?? 'GET', target, { copySource: req.headers['x-amz-copy-source'] !== undefined });
-    if (auth.via === 'anonymous' && deps.config.anonymous === 'read-only' && WRITE_OPERATIONS.has(operation)) {
+    operation = route(req.method ?? 'GET', target, {
+      copySource: req.headers['x-amz-copy-source'] !== undefined,
+    });
+    if (
+      auth.via === 'anonymous' &&
+      deps.config.anonymous === 'read-only' &&
+      WRITE_OPERATIONS.has(operation)
+    ) {
       throw s3Error('AccessDenied', 'Access Denied: anonymous access is read-only.');
     }
     const bucket: Bucket | undefined = target.bucket !== undefined ? parseBucket(target.bucket) : undefined;
@@ -198,7 +227,10 @@ async function serve(
     sendError(req, res, s3err, resourceOf(bucketName, key, url), id);
   } finally {
     res.off('close', onClose);
-    logger.debug({ method: req.method, url, operation, status: res.statusCode, ms: Date.now() - started }, 'request served');
+    logger.debug(
+      { method: req.method, url, operation, status: res.statusCode, ms: Date.now() - started },
+      'request served',
+    );
   }
 }
 
@@ -207,13 +239,23 @@ function resourceOf(bucket: string | undefined, key: string | undefined, url: st
   return key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
 }
 
-function sendError(req: IncomingMessage, res: ServerResponse, err: S3Error, resource: string, id: string): void {
+function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: S3Error,
+  resource: string,
+  id: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = Buffer.from(errorXml(err, resource, id), 'utf8');
-  const headers: Record<string, string> = { ...err.headers, 'content-type': 'application/xml', 'content-length': String(body.length) };
+  const headers: Record<string, string> = {
+    ...err.headers,
+    'content-type': 'application/xml',
+    'content-length': String(body.length),
+  };
   // A client that is still sending a body it will never need gets the answer and a closed connection
   // (draining an unbounded body would let it keep the gateway busy).
   if (!req.complete) headers['connection'] = 'close';

@@ -31,7 +31,10 @@ describe('sigv2 (legacy signatures)', () => {
     };
     assert.equal(verifyRequest(req, options('2007-03-27T19:40:00Z')).accessKeyId, TEST_ACCESS_KEY);
     refused(() => verifyRequest(req, options('2007-03-27T20:00:00Z')), 'RequestTimeTooSkewed');
-    refused(() => verifyRequest({ ...req, url: '/photos/kitten.jpg' }, options('2007-03-27T19:40:00Z')), 'SignatureDoesNotMatch');
+    refused(
+      () => verifyRequest({ ...req, url: '/photos/kitten.jpg' }, options('2007-03-27T19:40:00Z')),
+      'SignatureDoesNotMatch',
+    );
   });
 
   // Vectors made with botocore's HmacV1Auth / HmacV1QueryAuth (an independent implementation).
@@ -45,11 +48,29 @@ describe('sigv2 (legacy signatures)', () => {
       Date: 'Sat, 28 Nov 2026 02:23:23 GMT',
       Authorization: `AWS ${TEST_ACCESS_KEY}:bV/k1DyR0VJVfhxWI2pxNaDuZQA=`,
     };
-    const req = { method: 'PUT', url: '/master.repo/dir/a%20b.txt?uploadId=XYZ&partNumber=2', rawHeaders: raw(headers) };
+    const req = {
+      method: 'PUT',
+      url: '/master.repo/dir/a%20b.txt?uploadId=XYZ&partNumber=2',
+      rawHeaders: raw(headers),
+    };
     const result = verifyRequest(req, options('2026-11-28T02:25:00Z'));
     assert.deepEqual(result.payload, { kind: 'unsigned' });
-    refused(() => verifyRequest({ ...req, rawHeaders: raw({ ...headers, 'x-amz-meta-b': 'changed' }) }, options('2026-11-28T02:25:00Z')), 'SignatureDoesNotMatch');
-    refused(() => verifyRequest({ ...req, url: '/master.repo/dir/a%20b.txt?uploadId=XYZ&partNumber=3' }, options('2026-11-28T02:25:00Z')), 'SignatureDoesNotMatch');
+    refused(
+      () =>
+        verifyRequest(
+          { ...req, rawHeaders: raw({ ...headers, 'x-amz-meta-b': 'changed' }) },
+          options('2026-11-28T02:25:00Z'),
+        ),
+      'SignatureDoesNotMatch',
+    );
+    refused(
+      () =>
+        verifyRequest(
+          { ...req, url: '/master.repo/dir/a%20b.txt?uploadId=XYZ&partNumber=3' },
+          options('2026-11-28T02:25:00Z'),
+        ),
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('verifies a presigned URL until it expires (botocore)', () => {
@@ -57,7 +78,17 @@ describe('sigv2 (legacy signatures)', () => {
     const req = { method: 'GET', url, rawHeaders: raw({ Host: '127.0.0.1:9000' }) };
     assert.equal(verifyRequest(req, options('2026-11-28T02:30:00Z')).via, 'presigned');
     refused(() => verifyRequest(req, options('2026-11-28T03:30:00Z')), 'AccessDenied');
-    refused(() => verifyRequest({ ...req, method: 'PUT' }, options('2026-11-28T02:30:00Z')), 'SignatureDoesNotMatch');
-    refused(() => verifyRequest({ ...req, url: url.replace(TEST_ACCESS_KEY, 'NOBODY') }, options('2026-11-28T02:30:00Z')), 'InvalidAccessKeyId');
+    refused(
+      () => verifyRequest({ ...req, method: 'PUT' }, options('2026-11-28T02:30:00Z')),
+      'SignatureDoesNotMatch',
+    );
+    refused(
+      () =>
+        verifyRequest(
+          { ...req, url: url.replace(TEST_ACCESS_KEY, 'NOBODY') },
+          options('2026-11-28T02:30:00Z'),
+        ),
+      'InvalidAccessKeyId',
+    );
   });
 });

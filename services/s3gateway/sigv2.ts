@@ -73,8 +73,15 @@ function stringToSign(req: V2Request, dateOrExpires: string): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
     .join('&');
-  const resource = (req.hostBucket !== undefined ? `/${req.hostBucket}` : '') + req.rawPath + (sub ? `?${sub}` : '');
-  return [req.method, req.headers.get('content-md5') ?? '', req.headers.get('content-type') ?? '', dateOrExpires, amz + resource].join('\n');
+  const resource =
+    (req.hostBucket !== undefined ? `/${req.hostBucket}` : '') + req.rawPath + (sub ? `?${sub}` : '');
+  return [
+    req.method,
+    req.headers.get('content-md5') ?? '',
+    req.headers.get('content-type') ?? '',
+    dateOrExpires,
+    amz + resource,
+  ].join('\n');
 }
 
 function sign(secret: string, text: string): string {
@@ -84,19 +91,29 @@ function sign(secret: string, text: string): string {
 /** `Authorization: AWS AccessKeyId:Signature`. @throws S3Error InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed, AccessDenied. */
 export function verifyV2Header(req: V2Request, authorization: string, options: VerifyOptions): AuthResult {
   const m = /^AWS ([^:\s]+):(\S+)$/.exec(authorization.trim());
-  if (!m) throw s3Error('InvalidArgument', 'Authorization header is invalid -- one and only one " " (space) required.');
+  if (!m)
+    throw s3Error(
+      'InvalidArgument',
+      'Authorization header is invalid -- one and only one " " (space) required.',
+    );
   const [, accessKeyId, signature] = m as unknown as [string, string, string];
   const secret = options.secretFor(accessKeyId);
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKeyId });
   const amzDate = req.headers.get('x-amz-date');
   const date = amzDate ?? req.headers.get('date');
   const time = date === undefined ? NaN : Date.parse(date);
-  if (Number.isNaN(time)) throw s3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header.');
+  if (Number.isNaN(time))
+    throw s3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header.');
   const now = (options.now ?? new Date()).getTime();
-  if (Math.abs(time - now) > MAX_SKEW_MS) throw s3Error('RequestTimeTooSkewed', undefined, { RequestTime: date!, ServerTime: new Date(now).toISOString() });
+  if (Math.abs(time - now) > MAX_SKEW_MS)
+    throw s3Error('RequestTimeTooSkewed', undefined, {
+      RequestTime: date!,
+      ServerTime: new Date(now).toISOString(),
+    });
   // With x-amz-date, the Date line is empty (x-amz-date is signed among the x-amz-* headers).
   const expected = sign(secret, stringToSign(req, amzDate !== undefined ? '' : date!));
-  if (!equalBase64(expected, signature)) throw s3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId });
+  if (!equalBase64(expected, signature))
+    throw s3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId });
   return { accessKeyId, payload: { kind: 'unsigned' }, via: 'header' };
 }
 
@@ -107,13 +124,21 @@ export function verifyV2Presigned(req: V2Request, options: VerifyOptions): AuthR
   const expires = get('Expires');
   const signature = get('Signature');
   if (!accessKeyId || !expires || !signature || !/^\d{1,12}$/.test(expires)) {
-    throw s3Error('AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters.');
+    throw s3Error(
+      'AccessDenied',
+      'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters.',
+    );
   }
   const secret = options.secretFor(accessKeyId);
   if (secret === undefined) throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKeyId });
   const now = (options.now ?? new Date()).getTime();
-  if (Number(expires) * 1000 < now) throw s3Error('AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(now).toISOString() });
+  if (Number(expires) * 1000 < now)
+    throw s3Error('AccessDenied', 'Request has expired', {
+      Expires: new Date(Number(expires) * 1000).toISOString(),
+      ServerTime: new Date(now).toISOString(),
+    });
   const expected = sign(secret, stringToSign(req, expires));
-  if (!equalBase64(expected, signature)) throw s3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId });
+  if (!equalBase64(expected, signature))
+    throw s3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId });
   return { accessKeyId, payload: { kind: 'unsigned' }, via: 'presigned' };
 }

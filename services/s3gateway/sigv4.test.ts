@@ -1,8 +1,24 @@
 import assert from 'node:assert/strict';
 import { decodeAwsChunked, type AwsChunkedResult } from './aws-chunked.ts';
 import { isS3Error } from './errors.ts';
-import { deriveSigningKey, EMPTY_SHA256, verifyRequest, type ChunkSigningContext, type SignedRequest, type VerifyOptions } from './sigv4.ts';
-import { collect, encodeSignedChunks, encodeUnsignedChunks, pieces, presignTarget, signHeaders, TEST_ACCESS_KEY, TEST_SECRET } from './test-signing.ts';
+import {
+  deriveSigningKey,
+  EMPTY_SHA256,
+  verifyRequest,
+  type ChunkSigningContext,
+  type SignedRequest,
+  type VerifyOptions,
+} from './sigv4.ts';
+import {
+  collect,
+  encodeSignedChunks,
+  encodeUnsignedChunks,
+  pieces,
+  presignTarget,
+  signHeaders,
+  TEST_ACCESS_KEY,
+  TEST_SECRET,
+} from './test-signing.ts';
 
 // The examples AWS publishes for S3 SigV4 ("Examples of signature calculations"): one key, one
 // date, one bucket.
@@ -37,7 +53,10 @@ describe('sigv4', () => {
           Range: 'bytes=0-9',
           'x-amz-content-sha256': EMPTY_SHA256,
           'x-amz-date': '20130524T000000Z',
-          Authorization: authHeader('host;range;x-amz-content-sha256;x-amz-date', 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41'),
+          Authorization: authHeader(
+            'host;range;x-amz-content-sha256;x-amz-date',
+            'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+          ),
         }),
       };
       const result = verifyRequest(req, options);
@@ -72,7 +91,10 @@ describe('sigv4', () => {
           Host: HOST,
           'x-amz-date': '20130524T000000Z',
           'x-amz-content-sha256': EMPTY_SHA256,
-          Authorization: authHeader('host;x-amz-content-sha256;x-amz-date', 'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543'),
+          Authorization: authHeader(
+            'host;x-amz-content-sha256;x-amz-date',
+            'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543',
+          ),
         }),
       };
       assert.equal(verifyRequest(req, options).accessKeyId, TEST_ACCESS_KEY);
@@ -86,7 +108,10 @@ describe('sigv4', () => {
           Host: HOST,
           'x-amz-date': '20130524T000000Z',
           'x-amz-content-sha256': EMPTY_SHA256,
-          Authorization: authHeader('host;x-amz-content-sha256;x-amz-date', '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7'),
+          Authorization: authHeader(
+            'host;x-amz-content-sha256;x-amz-date',
+            '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7',
+          ),
         }),
       };
       assert.equal(verifyRequest(req, options).accessKeyId, TEST_ACCESS_KEY);
@@ -98,8 +123,14 @@ describe('sigv4', () => {
         '&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host' +
         '&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
       const req: SignedRequest = { method: 'GET', url, rawHeaders: raw({ Host: HOST }) };
-      assert.equal(verifyRequest(req, { ...options, now: new Date('2013-05-24T12:00:00Z') }).via, 'presigned');
-      expectS3Error(() => verifyRequest(req, { ...options, now: new Date('2013-05-25T00:00:01Z') }), 'AccessDenied');
+      assert.equal(
+        verifyRequest(req, { ...options, now: new Date('2013-05-24T12:00:00Z') }).via,
+        'presigned',
+      );
+      expectS3Error(
+        () => verifyRequest(req, { ...options, now: new Date('2013-05-25T00:00:01Z') }),
+        'AccessDenied',
+      );
     });
 
     it('verifies the streaming PUT example: seed signature and every chunk signature', async () => {
@@ -128,11 +159,25 @@ describe('sigv4', () => {
       assert.equal(encoded.length, 66824);
       const text = encoded.toString('latin1');
       // The chunk signatures AWS lists for this example.
-      assert.ok(text.startsWith('10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n'));
-      assert.ok(text.includes('400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n'));
-      assert.ok(text.includes('0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n'));
+      assert.ok(
+        text.startsWith(
+          '10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n',
+        ),
+      );
+      assert.ok(
+        text.includes(
+          '400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n',
+        ),
+      );
+      assert.ok(
+        text.includes(
+          '0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n',
+        ),
+      );
       const out: AwsChunkedResult = { trailers: new Map(), decodedLength: 0 };
-      const decoded = await collect(decodeAwsChunked(pieces(encoded, 1000), { signing: result.payload.signing, trailer: false }, out));
+      const decoded = await collect(
+        decodeAwsChunked(pieces(encoded, 1000), { signing: result.payload.signing, trailer: false }, out),
+      );
       assert.ok(decoded.equals(body));
       assert.equal(out.decodedLength, 66560);
     });
@@ -149,25 +194,56 @@ describe('sigv4', () => {
     const signed = 'host;range;x-amz-content-sha256;x-amz-date';
 
     it('refuses a tampered signed header with SignatureDoesNotMatch', () => {
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...base, Range: 'bytes=0-10', Authorization: authHeader(signed, goodSig) }) };
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({ ...base, Range: 'bytes=0-10', Authorization: authHeader(signed, goodSig) }),
+      };
       expectS3Error(() => verifyRequest(req, options), 'SignatureDoesNotMatch');
     });
 
     it('refuses a wrong secret with SignatureDoesNotMatch', () => {
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }) };
-      expectS3Error(() => verifyRequest(req, { ...options, secretFor: () => 'not-the-secret' }), 'SignatureDoesNotMatch');
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }),
+      };
+      expectS3Error(
+        () => verifyRequest(req, { ...options, secretFor: () => 'not-the-secret' }),
+        'SignatureDoesNotMatch',
+      );
     });
 
     it('refuses an unknown access key with InvalidAccessKeyId', () => {
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }) };
-      expectS3Error(() => verifyRequest(req, { ...options, secretFor: () => undefined }), 'InvalidAccessKeyId');
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }),
+      };
+      expectS3Error(
+        () => verifyRequest(req, { ...options, secretFor: () => undefined }),
+        'InvalidAccessKeyId',
+      );
     });
 
     it('refuses a request more than 15 minutes off with RequestTimeTooSkewed', () => {
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }) };
-      assert.equal(verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() + 14 * 60_000) }).via, 'header');
-      expectS3Error(() => verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() + 16 * 60_000) }), 'RequestTimeTooSkewed');
-      expectS3Error(() => verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() - 16 * 60_000) }), 'RequestTimeTooSkewed');
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({ ...base, Authorization: authHeader(signed, goodSig) }),
+      };
+      assert.equal(
+        verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() + 14 * 60_000) }).via,
+        'header',
+      );
+      expectS3Error(
+        () => verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() + 16 * 60_000) }),
+        'RequestTimeTooSkewed',
+      );
+      expectS3Error(
+        () => verifyRequest(req, { ...options, now: new Date(AWS_DATE.getTime() - 16 * 60_000) }),
+        'RequestTimeTooSkewed',
+      );
     });
 
     it('refuses an unsigned request unless anonymous access is enabled', () => {
@@ -177,23 +253,39 @@ describe('sigv4', () => {
     });
 
     it('refuses a signature that does not cover the host header', () => {
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...base, Authorization: authHeader('range;x-amz-content-sha256;x-amz-date', goodSig) }) };
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({
+          ...base,
+          Authorization: authHeader('range;x-amz-content-sha256;x-amz-date', goodSig),
+        }),
+      };
       expectS3Error(() => verifyRequest(req, options), 'AuthorizationHeaderMalformed');
     });
 
     it('refuses a request without x-amz-content-sha256', () => {
       const { 'x-amz-content-sha256': _omit, ...rest } = base;
-      const req = { method: 'GET', url: '/test.txt', rawHeaders: raw({ ...rest, Authorization: authHeader(signed, goodSig) }) };
+      const req = {
+        method: 'GET',
+        url: '/test.txt',
+        rawHeaders: raw({ ...rest, Authorization: authHeader(signed, goodSig) }),
+      };
       expectS3Error(() => verifyRequest(req, options), 'InvalidRequest');
     });
 
-
     it('refuses a presigned URL whose X-Amz-Expires exceeds seven days', async () => {
       // The SDK refuses to sign such a URL, so one is edited (the check comes before the signature's).
-      const valid = await presignTarget({ method: 'GET', host: HOST, path: '/k' }, { expiresIn: 604800, date: AWS_DATE });
+      const valid = await presignTarget(
+        { method: 'GET', host: HOST, path: '/k' },
+        { expiresIn: 604800, date: AWS_DATE },
+      );
       const target = valid.replace('X-Amz-Expires=604800', 'X-Amz-Expires=604801');
       assert.notEqual(target, valid);
-      expectS3Error(() => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ Host: HOST }) }, options), 'AuthorizationQueryParametersError');
+      expectS3Error(
+        () => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ Host: HOST }) }, options),
+        'AuthorizationQueryParametersError',
+      );
     });
   });
 
@@ -202,9 +294,18 @@ describe('sigv4', () => {
     const live: VerifyOptions = { ...options, now };
 
     it('verifies keys with spaces, unicode, plus signs and reserved characters', async () => {
-      for (const key of ['a b.txt', 'dir/ünïcødé.bin', 'x+y=z&w.txt', "it's (1)*!.txt", 'tilde~under_score-dash.txt']) {
+      for (const key of [
+        'a b.txt',
+        'dir/ünïcødé.bin',
+        'x+y=z&w.txt',
+        "it's (1)*!.txt",
+        'tilde~under_score-dash.txt',
+      ]) {
         const path = '/bucket/' + key.split('/').map(encodeURIComponent).join('/');
-        const headers = await signHeaders({ method: 'PUT', host: 'localhost:9000', path, headers: { 'content-type': 'text/plain' } }, { payloadHash: 'UNSIGNED-PAYLOAD', date: now });
+        const headers = await signHeaders(
+          { method: 'PUT', host: 'localhost:9000', path, headers: { 'content-type': 'text/plain' } },
+          { payloadHash: 'UNSIGNED-PAYLOAD', date: now },
+        );
         const result = verifyRequest({ method: 'PUT', url: path, rawHeaders: raw(headers) }, live);
         assert.equal(result.accessKeyId, TEST_ACCESS_KEY, key);
       }
@@ -212,24 +313,48 @@ describe('sigv4', () => {
 
     it('verifies query parameters that need encoding, and refuses them when one is changed', async () => {
       const query = { prefix: 'a b/c+d', delimiter: '/', 'list-type': '2', 'continuation-token': 'x/y=' };
-      const headers = await signHeaders({ method: 'GET', host: 'h', path: '/bucket', query }, { payloadHash: EMPTY_SHA256, date: now });
+      const headers = await signHeaders(
+        { method: 'GET', host: 'h', path: '/bucket', query },
+        { payloadHash: EMPTY_SHA256, date: now },
+      );
       const qs = Object.entries(query)
         .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
         .join('&');
-      assert.equal(verifyRequest({ method: 'GET', url: `/bucket?${qs}`, rawHeaders: raw(headers) }, live).via, 'header');
+      assert.equal(
+        verifyRequest({ method: 'GET', url: `/bucket?${qs}`, rawHeaders: raw(headers) }, live).via,
+        'header',
+      );
       const tampered = qs.replace('delimiter=%2F', 'delimiter=-');
-      expectS3Error(() => verifyRequest({ method: 'GET', url: `/bucket?${tampered}`, rawHeaders: raw(headers) }, live), 'SignatureDoesNotMatch');
+      expectS3Error(
+        () => verifyRequest({ method: 'GET', url: `/bucket?${tampered}`, rawHeaders: raw(headers) }, live),
+        'SignatureDoesNotMatch',
+      );
     });
 
     it('verifies a presigned PUT and refuses it with another method', async () => {
-      const target = await presignTarget({ method: 'PUT', host: 'h', path: '/bucket/key' }, { expiresIn: 60, date: now });
-      assert.equal(verifyRequest({ method: 'PUT', url: target, rawHeaders: raw({ host: 'h' }) }, live).payload.kind, 'unsigned');
-      expectS3Error(() => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ host: 'h' }) }, live), 'SignatureDoesNotMatch');
+      const target = await presignTarget(
+        { method: 'PUT', host: 'h', path: '/bucket/key' },
+        { expiresIn: 60, date: now },
+      );
+      assert.equal(
+        verifyRequest({ method: 'PUT', url: target, rawHeaders: raw({ host: 'h' }) }, live).payload.kind,
+        'unsigned',
+      );
+      expectS3Error(
+        () => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ host: 'h' }) }, live),
+        'SignatureDoesNotMatch',
+      );
     });
 
     it('refuses a presigned URL signed with another secret', async () => {
-      const target = await presignTarget({ method: 'GET', host: 'h', path: '/bucket/key' }, { expiresIn: 60, date: now, secret: 'wrong' });
-      expectS3Error(() => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ host: 'h' }) }, live), 'SignatureDoesNotMatch');
+      const target = await presignTarget(
+        { method: 'GET', host: 'h', path: '/bucket/key' },
+        { expiresIn: 60, date: now, secret: 'wrong' },
+      );
+      expectS3Error(
+        () => verifyRequest({ method: 'GET', url: target, rawHeaders: raw({ host: 'h' }) }, live),
+        'SignatureDoesNotMatch',
+      );
     });
   });
 
@@ -242,7 +367,12 @@ describe('sigv4', () => {
     };
     const body = Buffer.from('the quick brown fox jumps over the lazy dog, '.repeat(500));
 
-    async function decode(encoded: Buffer, signing: ChunkSigningContext | undefined, trailer: boolean, pieceSize = 7): Promise<{ data: Buffer; result: AwsChunkedResult }> {
+    async function decode(
+      encoded: Buffer,
+      signing: ChunkSigningContext | undefined,
+      trailer: boolean,
+      pieceSize = 7,
+    ): Promise<{ data: Buffer; result: AwsChunkedResult }> {
       const result: AwsChunkedResult = { trailers: new Map(), decodedLength: 0 };
       const data = await collect(decodeAwsChunked(pieces(encoded, pieceSize), { signing, trailer }, result));
       return { data, result };

@@ -90,16 +90,28 @@ export function verifyRequest(req: SignedRequest, options: VerifyOptions): AuthR
   const params = parseQuery(query);
   const now = options.now ?? new Date();
   const authorization = headers.get('authorization');
-  const presigned = params.some(([k]) => k === 'X-Amz-Algorithm' || k === 'X-Amz-Signature' || k === 'X-Amz-Credential');
+  const presigned = params.some(
+    ([k]) => k === 'X-Amz-Algorithm' || k === 'X-Amz-Signature' || k === 'X-Amz-Credential',
+  );
   if (authorization !== undefined && presigned) {
-    throw s3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.');
+    throw s3Error(
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.',
+    );
   }
   const v2 = { method: req.method, rawPath: path, params, headers, hostBucket: req.hostBucket };
-  if (authorization !== undefined && authorization.startsWith('AWS ')) return verifyV2Header(v2, authorization, { ...options, now });
-  if (authorization !== undefined) return verifyHeaderAuth(req, headers, path, params, authorization, options, now);
+  if (authorization !== undefined && authorization.startsWith('AWS '))
+    return verifyV2Header(v2, authorization, { ...options, now });
+  if (authorization !== undefined)
+    return verifyHeaderAuth(req, headers, path, params, authorization, options, now);
   if (presigned) return verifyPresigned(req, headers, path, params, options, now);
-  if (params.some(([k]) => k === 'AWSAccessKeyId' || k === 'Signature')) return verifyV2Presigned(v2, { ...options, now });
-  if (!options.allowAnonymous) throw s3Error('AccessDenied', 'Access Denied: the request is not signed and anonymous access is disabled.');
+  if (params.some(([k]) => k === 'AWSAccessKeyId' || k === 'Signature'))
+    return verifyV2Presigned(v2, { ...options, now });
+  if (!options.allowAnonymous)
+    throw s3Error(
+      'AccessDenied',
+      'Access Denied: the request is not signed and anonymous access is disabled.',
+    );
   return { accessKeyId: undefined, payload: { kind: 'unsigned' }, via: 'anonymous' };
 }
 
@@ -133,8 +145,13 @@ function verifyHeaderAuth(
   const malformed = (why: string): never => {
     throw s3Error('AuthorizationHeaderMalformed', `The authorization header is malformed: ${why}.`);
   };
-  if (authorization.startsWith('AWS4-ECDSA-P256-SHA256')) throw s3Error('NotImplemented', 'SigV4a (AWS4-ECDSA-P256-SHA256) is not supported; use AWS4-HMAC-SHA256.');
-  if (!authorization.startsWith(`${ALGORITHM} `)) malformed(`unsupported algorithm in ${JSON.stringify(authorization.split(' ')[0])}`);
+  if (authorization.startsWith('AWS4-ECDSA-P256-SHA256'))
+    throw s3Error(
+      'NotImplemented',
+      'SigV4a (AWS4-ECDSA-P256-SHA256) is not supported; use AWS4-HMAC-SHA256.',
+    );
+  if (!authorization.startsWith(`${ALGORITHM} `))
+    malformed(`unsupported algorithm in ${JSON.stringify(authorization.split(' ')[0])}`);
   const fields = new Map<string, string>();
   for (const piece of authorization.slice(ALGORITHM.length + 1).split(',')) {
     const trimmed = piece.trim();
@@ -145,31 +162,63 @@ function verifyHeaderAuth(
   const credentialText = fields.get('Credential');
   const signedHeadersText = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
-  if (!credentialText || !signedHeadersText || !signature) malformed('Credential, SignedHeaders and Signature are required');
+  if (!credentialText || !signedHeadersText || !signature)
+    malformed('Credential, SignedHeaders and Signature are required');
   const credential = parseCredential(credentialText!, malformed);
   const secret = options.secretFor(credential.accessKeyId);
-  if (secret === undefined) throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: credential.accessKeyId });
+  if (secret === undefined)
+    throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: credential.accessKeyId });
 
   const amzDate = requestDate(headers);
-  if (amzDate === undefined) throw s3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header.');
+  if (amzDate === undefined)
+    throw s3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header.');
   const time = parseAmzDate(amzDate);
-  if (time === undefined) throw s3Error('AccessDenied', `AWS authentication requires a valid Date or x-amz-date header (got ${JSON.stringify(amzDate)}).`);
+  if (time === undefined)
+    throw s3Error(
+      'AccessDenied',
+      `AWS authentication requires a valid Date or x-amz-date header (got ${JSON.stringify(amzDate)}).`,
+    );
   if (Math.abs(time.getTime() - now.getTime()) > MAX_SKEW_MS) {
-    throw s3Error('RequestTimeTooSkewed', undefined, { RequestTime: amzDate, ServerTime: now.toISOString(), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) });
+    throw s3Error('RequestTimeTooSkewed', undefined, {
+      RequestTime: amzDate,
+      ServerTime: now.toISOString(),
+      MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+    });
   }
-  if (amzDate.slice(0, 8) !== credential.date) malformed(`the credential date ${credential.date} does not match the request date ${amzDate.slice(0, 8)}`);
+  if (amzDate.slice(0, 8) !== credential.date)
+    malformed(
+      `the credential date ${credential.date} does not match the request date ${amzDate.slice(0, 8)}`,
+    );
 
   const signedHeaders = signedHeaderList(signedHeadersText!, malformed);
   const payloadHash = headers.get('x-amz-content-sha256');
-  if (payloadHash === undefined) throw s3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256.');
+  if (payloadHash === undefined)
+    throw s3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256.');
   const payload = payloadMode(payloadHash);
 
   const signingKey = deriveSigningKey(secret, credential.date, credential.region, credential.service);
-  const matched = checkSignature(req.method, path, params, headers, signedHeaders, payloadHash, amzDate, credential.scope, signingKey, signature!, undefined);
+  const matched = checkSignature(
+    req.method,
+    path,
+    params,
+    headers,
+    signedHeaders,
+    payloadHash,
+    amzDate,
+    credential.scope,
+    signingKey,
+    signature!,
+    undefined,
+  );
   if (!matched) throw signatureMismatch(credential.accessKeyId);
   return {
     accessKeyId: credential.accessKeyId,
-    payload: withSigning(payload, { signingKey, amzDate, scope: credential.scope, seedSignature: signature!.toLowerCase() }),
+    payload: withSigning(payload, {
+      signingKey,
+      amzDate,
+      scope: credential.scope,
+      seedSignature: signature!.toLowerCase(),
+    }),
     via: 'header',
   };
 }
@@ -187,7 +236,8 @@ function verifyPresigned(
   };
   const get = (name: string): string | undefined => params.find(([k]) => k === name)?.[1];
   const algorithm = get('X-Amz-Algorithm');
-  if (algorithm === 'AWS4-ECDSA-P256-SHA256') throw s3Error('NotImplemented', 'SigV4a presigned URLs are not supported; use AWS4-HMAC-SHA256.');
+  if (algorithm === 'AWS4-ECDSA-P256-SHA256')
+    throw s3Error('NotImplemented', 'SigV4a presigned URLs are not supported; use AWS4-HMAC-SHA256.');
   if (algorithm !== ALGORITHM) bad(`X-Amz-Algorithm must be ${ALGORITHM}`);
   const credentialText = get('X-Amz-Credential');
   const amzDate = get('X-Amz-Date');
@@ -199,29 +249,58 @@ function verifyPresigned(
   }
   const credential = parseCredential(credentialText!, bad);
   const time = parseAmzDate(amzDate!);
-  if (time === undefined || amzDate!.length !== 16) bad(`X-Amz-Date ${JSON.stringify(amzDate)} is not YYYYMMDDTHHMMSSZ`);
-  if (!/^\d{1,7}$/.test(expiresText!) || Number(expiresText) < 1 || Number(expiresText) > MAX_PRESIGN_SECONDS) {
+  if (time === undefined || amzDate!.length !== 16)
+    bad(`X-Amz-Date ${JSON.stringify(amzDate)} is not YYYYMMDDTHHMMSSZ`);
+  if (
+    !/^\d{1,7}$/.test(expiresText!) ||
+    Number(expiresText) < 1 ||
+    Number(expiresText) > MAX_PRESIGN_SECONDS
+  ) {
     bad(`X-Amz-Expires must be a number of seconds between 1 and ${MAX_PRESIGN_SECONDS}`);
   }
-  if (amzDate!.slice(0, 8) !== credential.date) bad(`the credential date ${credential.date} does not match X-Amz-Date`);
+  if (amzDate!.slice(0, 8) !== credential.date)
+    bad(`the credential date ${credential.date} does not match X-Amz-Date`);
   const secret = options.secretFor(credential.accessKeyId);
-  if (secret === undefined) throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: credential.accessKeyId });
+  if (secret === undefined)
+    throw s3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: credential.accessKeyId });
   const start = time!.getTime();
-  if (start - now.getTime() > MAX_SKEW_MS) throw s3Error('AccessDenied', 'Request is not valid yet: X-Amz-Date is in the future.');
+  if (start - now.getTime() > MAX_SKEW_MS)
+    throw s3Error('AccessDenied', 'Request is not valid yet: X-Amz-Date is in the future.');
   const expires = start + Number(expiresText) * 1000;
   if (now.getTime() > expires) {
-    throw s3Error('AccessDenied', 'Request has expired', { X_Amz_Expires: expiresText!, Expires: new Date(expires).toISOString(), ServerTime: now.toISOString() });
+    throw s3Error('AccessDenied', 'Request has expired', {
+      X_Amz_Expires: expiresText!,
+      Expires: new Date(expires).toISOString(),
+      ServerTime: now.toISOString(),
+    });
   }
   const signedHeaders = signedHeaderList(signedHeadersText!, bad);
   // The SDK's presigner hoists x-amz-content-sha256 into the query.
   const payloadHash = get('X-Amz-Content-Sha256') ?? headers.get('x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
   const payload = payloadMode(payloadHash);
   const signingKey = deriveSigningKey(secret, credential.date, credential.region, credential.service);
-  const matched = checkSignature(req.method, path, params, headers, signedHeaders, payloadHash, amzDate!, credential.scope, signingKey, signature!, 'X-Amz-Signature');
+  const matched = checkSignature(
+    req.method,
+    path,
+    params,
+    headers,
+    signedHeaders,
+    payloadHash,
+    amzDate!,
+    credential.scope,
+    signingKey,
+    signature!,
+    'X-Amz-Signature',
+  );
   if (!matched) throw signatureMismatch(credential.accessKeyId);
   return {
     accessKeyId: credential.accessKeyId,
-    payload: withSigning(payload, { signingKey, amzDate: amzDate!, scope: credential.scope, seedSignature: signature!.toLowerCase() }),
+    payload: withSigning(payload, {
+      signingKey,
+      amzDate: amzDate!,
+      scope: credential.scope,
+      seedSignature: signature!.toLowerCase(),
+    }),
     via: 'presigned',
   };
 }
@@ -241,12 +320,17 @@ function payloadMode(value: string): PartialPayload {
   if (value === STREAMING_SIGNED) return { kind: 'chunked-signed', trailer: false };
   if (value === STREAMING_SIGNED_TRAILER) return { kind: 'chunked-signed', trailer: true };
   if (value === STREAMING_UNSIGNED_TRAILER) return { kind: 'chunked-unsigned-trailer' };
-  if (value.startsWith('STREAMING-AWS4-ECDSA')) throw s3Error('NotImplemented', `x-amz-content-sha256 ${value} (SigV4a) is not supported.`);
+  if (value.startsWith('STREAMING-AWS4-ECDSA'))
+    throw s3Error('NotImplemented', `x-amz-content-sha256 ${value} (SigV4a) is not supported.`);
   if (/^[0-9a-f]{64}$/i.test(value)) return { kind: 'sha256', hash: value.toLowerCase() };
-  throw s3Error('InvalidArgument', `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) or a SHA-256 hex digest (got ${JSON.stringify(value)}).`, {
-    ArgumentName: 'x-amz-content-sha256',
-    ArgumentValue: value,
-  });
+  throw s3Error(
+    'InvalidArgument',
+    `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) or a SHA-256 hex digest (got ${JSON.stringify(value)}).`,
+    {
+      ArgumentName: 'x-amz-content-sha256',
+      ArgumentValue: value,
+    },
+  );
 }
 
 function withSigning(payload: PartialPayload, signing: ChunkSigningContext): PayloadMode {
@@ -255,7 +339,8 @@ function withSigning(payload: PartialPayload, signing: ChunkSigningContext): Pay
 
 function signedHeaderList(text: string, malformed: (why: string) => never): string[] {
   const list = text.split(';');
-  if (list.some((h) => h === '' || h !== h.toLowerCase())) malformed(`SignedHeaders ${JSON.stringify(text)} must be lower-case names separated by ";"`);
+  if (list.some((h) => h === '' || h !== h.toLowerCase()))
+    malformed(`SignedHeaders ${JSON.stringify(text)} must be lower-case names separated by ";"`);
   if (!list.includes('host')) malformed('SignedHeaders must include host');
   return list;
 }
@@ -312,7 +397,8 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
   const cacheKey = createHash('sha256').update(`${secret}\0${date}\0${region}\0${service}`).digest('base64');
   const cached = keyCache.get(cacheKey);
   if (cached) return cached;
-  const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+  const hmac = (key: Buffer | string, data: string): Buffer =>
+    createHmac('sha256', key).update(data, 'utf8').digest();
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
   keyCache.set(cacheKey, key);
@@ -323,7 +409,10 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
 
 /** AWS's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ is %XX (upper-case hex). */
 export function awsUriEncode(value: string, keepSlash: boolean): string {
-  const encoded = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
 }
 
@@ -407,20 +496,39 @@ export function parseAmzDate(value: string): Date | undefined {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 // ---- streaming chunk signatures -----------------------------------------------------------------
 
 /** Signature of one `aws-chunked` chunk, chained from the previous signature. */
 export function chunkSignature(ctx: ChunkSigningContext, previous: string, chunkSha256Hex: string): string {
-  const text = ['AWS4-HMAC-SHA256-PAYLOAD', ctx.amzDate, ctx.scope, previous, EMPTY_SHA256, chunkSha256Hex].join('\n');
+  const text = [
+    'AWS4-HMAC-SHA256-PAYLOAD',
+    ctx.amzDate,
+    ctx.scope,
+    previous,
+    EMPTY_SHA256,
+    chunkSha256Hex,
+  ].join('\n');
   return signString(ctx.signingKey, text);
 }
 
 /** Signature of the trailing headers of a signed streaming payload (`x-amz-trailer-signature`). */
-export function trailerSignature(ctx: ChunkSigningContext, previous: string, canonicalTrailers: string): string {
-  const text = ['AWS4-HMAC-SHA256-TRAILER', ctx.amzDate, ctx.scope, previous, sha256Hex(canonicalTrailers)].join('\n');
+export function trailerSignature(
+  ctx: ChunkSigningContext,
+  previous: string,
+  canonicalTrailers: string,
+): string {
+  const text = [
+    'AWS4-HMAC-SHA256-TRAILER',
+    ctx.amzDate,
+    ctx.scope,
+    previous,
+    sha256Hex(canonicalTrailers),
+  ].join('\n');
   return signString(ctx.signingKey, text);
 }
-

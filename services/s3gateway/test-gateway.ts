@@ -23,7 +23,13 @@ export interface TestGateway {
 export async function startTestGateway(config: Partial<S3GatewayConfig> = {}): Promise<TestGateway> {
   const pfs = new FakePfs();
   const gateway = await startS3Gateway(
-    s3GatewayConfig({ address: '127.0.0.1:0', credentials: { [TEST_ACCESS_KEY]: TEST_SECRET }, minPartBytes: 1024, shutdownGraceMs: 1000, ...config }),
+    s3GatewayConfig({
+      address: '127.0.0.1:0',
+      credentials: { [TEST_ACCESS_KEY]: TEST_SECRET },
+      minPartBytes: 1024,
+      shutdownGraceMs: 1000,
+      ...config,
+    }),
     { pfs, logger: silentLogger() },
   );
   const clients: S3Client[] = [];
@@ -62,14 +68,22 @@ export interface RawResponse {
 }
 
 /** Sends one HTTP request as given (no signing, no rewriting). */
-export function rawRequest(port: number, options: { method: string; path: string; headers: Record<string, string>; body?: Buffer }): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  options: { method: string; path: string; headers: Record<string, string>; body?: Buffer },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers }, (res) => {
-      const pieces: Buffer[] = [];
-      res.on('data', (d: Buffer) => pieces.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(pieces) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers },
+      (res) => {
+        const pieces: Buffer[] = [];
+        res.on('data', (d: Buffer) => pieces.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(pieces) }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

@@ -35,12 +35,25 @@ export interface RawRequest {
   headers?: Record<string, string>;
 }
 
-export function signer(secret = TEST_SECRET, accessKeyId = TEST_ACCESS_KEY, region = 'us-east-1'): SignatureV4 {
-  return new SignatureV4({ service: 's3', region, credentials: { accessKeyId, secretAccessKey: secret }, sha256: NodeSha256, uriEscapePath: false });
+export function signer(
+  secret = TEST_SECRET,
+  accessKeyId = TEST_ACCESS_KEY,
+  region = 'us-east-1',
+): SignatureV4 {
+  return new SignatureV4({
+    service: 's3',
+    region,
+    credentials: { accessKeyId, secretAccessKey: secret },
+    sha256: NodeSha256,
+    uriEscapePath: false,
+  });
 }
 
 /** Signs with the Authorization header; returns the headers to send. */
-export async function signHeaders(req: RawRequest, options: { payloadHash: string; date?: Date; secret?: string; accessKeyId?: string }): Promise<Record<string, string>> {
+export async function signHeaders(
+  req: RawRequest,
+  options: { payloadHash: string; date?: Date; secret?: string; accessKeyId?: string },
+): Promise<Record<string, string>> {
   const signed = await signer(options.secret, options.accessKeyId).sign(
     {
       method: req.method,
@@ -56,7 +69,10 @@ export async function signHeaders(req: RawRequest, options: { payloadHash: strin
 }
 
 /** A presigned request target (`path?query`). */
-export async function presignTarget(req: RawRequest, options: { expiresIn: number; date?: Date; secret?: string; accessKeyId?: string }): Promise<string> {
+export async function presignTarget(
+  req: RawRequest,
+  options: { expiresIn: number; date?: Date; secret?: string; accessKeyId?: string },
+): Promise<string> {
   const signed = await signer(options.secret, options.accessKeyId).presign(
     // As @aws-sdk/s3-request-presigner does: the payload is not signed.
     {
@@ -94,7 +110,9 @@ export function encodeSignedChunks(
   for (let i = 0; i < data.length; i += chunkSize) chunks.push(data.subarray(i, i + chunkSize));
   chunks.push(Buffer.alloc(0));
   for (const chunk of chunks) {
-    const signature = sign(['AWS4-HMAC-SHA256-PAYLOAD', ctx.amzDate, ctx.scope, previous, emptyHash, sha256Hex(chunk)].join('\n'));
+    const signature = sign(
+      ['AWS4-HMAC-SHA256-PAYLOAD', ctx.amzDate, ctx.scope, previous, emptyHash, sha256Hex(chunk)].join('\n'),
+    );
     previous = signature;
     parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${signature}\r\n`), chunk);
     if (chunk.length > 0) parts.push(Buffer.from('\r\n'));
@@ -103,8 +121,16 @@ export function encodeSignedChunks(
     const canonical = Object.entries(trailers)
       .map(([k, v]) => `${k}:${v}\n`)
       .join('');
-    const signature = sign(['AWS4-HMAC-SHA256-TRAILER', ctx.amzDate, ctx.scope, previous, sha256Hex(canonical)].join('\n'));
-    parts.push(Buffer.from(Object.entries(trailers).map(([k, v]) => `${k}:${v}\r\n`).join('') + `x-amz-trailer-signature:${signature}\r\n\r\n`));
+    const signature = sign(
+      ['AWS4-HMAC-SHA256-TRAILER', ctx.amzDate, ctx.scope, previous, sha256Hex(canonical)].join('\n'),
+    );
+    parts.push(
+      Buffer.from(
+        Object.entries(trailers)
+          .map(([k, v]) => `${k}:${v}\r\n`)
+          .join('') + `x-amz-trailer-signature:${signature}\r\n\r\n`,
+      ),
+    );
   } else {
     parts.push(Buffer.from('\r\n'));
   }
@@ -112,13 +138,25 @@ export function encodeSignedChunks(
 }
 
 /** Encodes `data` as an unsigned aws-chunked body with trailers (STREAMING-UNSIGNED-PAYLOAD-TRAILER). */
-export function encodeUnsignedChunks(data: Buffer, chunkSize: number, trailers: Record<string, string>): Buffer {
+export function encodeUnsignedChunks(
+  data: Buffer,
+  chunkSize: number,
+  trailers: Record<string, string>,
+): Buffer {
   const parts: Buffer[] = [];
   for (let i = 0; i < data.length; i += chunkSize) {
     const chunk = data.subarray(i, i + chunkSize);
     parts.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
   }
-  parts.push(Buffer.from('0\r\n' + Object.entries(trailers).map(([k, v]) => `${k}:${v}\r\n`).join('') + '\r\n'));
+  parts.push(
+    Buffer.from(
+      '0\r\n' +
+        Object.entries(trailers)
+          .map(([k, v]) => `${k}:${v}\r\n`)
+          .join('') +
+        '\r\n',
+    ),
+  );
   return Buffer.concat(parts);
 }
 

@@ -78,9 +78,12 @@ export class UploadStore {
   /** Starts renewing handles and expiring idle uploads in the background. */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      this.#sweeping ??= this.sweep().finally(() => (this.#sweeping = undefined));
-    }, Math.max(1000, Math.floor(this.#partTtlMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        this.#sweeping ??= this.sweep().finally(() => (this.#sweeping = undefined));
+      },
+      Math.max(1000, Math.floor(this.#partTtlMs / 3)),
+    );
     this.#timer.unref();
   }
 
@@ -109,7 +112,8 @@ export class UploadStore {
   /** The upload, when it exists and belongs to this bucket and key. */
   get(bucket: Bucket, key: string, id: string): Upload | undefined {
     const upload = this.#uploads.get(id);
-    if (!upload || upload.repo !== bucket.repo || upload.branch !== bucket.branch || upload.key !== key) return undefined;
+    if (!upload || upload.repo !== bucket.repo || upload.branch !== bucket.branch || upload.key !== key)
+      return undefined;
     upload.lastActivity = this.#now();
     return upload;
   }
@@ -118,7 +122,13 @@ export class UploadStore {
   list(bucket: Bucket): Upload[] {
     return [...this.#uploads.values()]
       .filter((u) => u.repo === bucket.repo && u.branch === bucket.branch)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.getTime() - b.initiated.getTime() || (a.id < b.id ? -1 : 1)));
+      .sort((a, b) =>
+        a.key < b.key
+          ? -1
+          : a.key > b.key
+            ? 1
+            : a.initiated.getTime() - b.initiated.getTime() || (a.id < b.id ? -1 : 1),
+      );
   }
 
   /**
@@ -160,7 +170,8 @@ export class UploadStore {
         } catch (err) {
           // An expired part cannot come back: drop it so Complete reports InvalidPart for it.
           this.#logger.warn({ err, uploadId: upload.id, part: part.number }, 'could not renew a staged part');
-          if ((err as { code?: string }).code === 'not_found' && upload.parts.get(part.number) === part) upload.parts.delete(part.number);
+          if ((err as { code?: string }).code === 'not_found' && upload.parts.get(part.number) === part)
+            upload.parts.delete(part.number);
         }
       }
     }
@@ -170,7 +181,8 @@ export class UploadStore {
     try {
       await this.#pfs.renewFileSet(fileSetId, RELEASE_TTL_MS);
     } catch (err) {
-      if ((err as { code?: string }).code !== 'not_found') this.#logger.warn({ err, fileSetId }, 'could not release a staged part');
+      if ((err as { code?: string }).code !== 'not_found')
+        this.#logger.warn({ err, fileSetId }, 'could not release a staged part');
     }
   }
 

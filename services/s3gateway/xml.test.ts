@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { isS3Error } from './errors.ts';
-import { listBucketV2Xml, parseCompleteMultipartUpload, parseDeleteRequest, parseXml, urlEncoder, xmlEscape } from './xml.ts';
+import {
+  listBucketV2Xml,
+  parseCompleteMultipartUpload,
+  parseDeleteRequest,
+  parseXml,
+  urlEncoder,
+  xmlEscape,
+} from './xml.ts';
 
 function malformed(fn: () => unknown): void {
   assert.throws(fn, (err: unknown) => isS3Error(err) && err.code === 'MalformedXML');
@@ -21,8 +28,15 @@ describe('s3gateway xml', () => {
   });
 
   it('parses a Delete body with quiet mode, keys with markup characters and CDATA', () => {
-    const body = '<Delete><Quiet>true</Quiet><Object><Key>a&amp;b&lt;c&#x263A;</Key></Object><Object><Key><![CDATA[x<y]]></Key><VersionId>v</VersionId></Object></Delete>';
-    assert.deepEqual(parseDeleteRequest(body), { quiet: true, objects: [{ key: 'a&b<c☺', versionId: undefined }, { key: 'x<y', versionId: 'v' }] });
+    const body =
+      '<Delete><Quiet>true</Quiet><Object><Key>a&amp;b&lt;c&#x263A;</Key></Object><Object><Key><![CDATA[x<y]]></Key><VersionId>v</VersionId></Object></Delete>';
+    assert.deepEqual(parseDeleteRequest(body), {
+      quiet: true,
+      objects: [
+        { key: 'a&b<c☺', versionId: undefined },
+        { key: 'x<y', versionId: 'v' },
+      ],
+    });
   });
 
   it('refuses DOCTYPE, unbalanced or truncated documents, unknown entities and trailing content', () => {
@@ -33,7 +47,11 @@ describe('s3gateway xml', () => {
     malformed(() => parseXml('<Delete/><Delete/>'));
     malformed(() => parseXml('<a>' + '<b>'.repeat(20) + '</b>'.repeat(20) + '</a>'));
     malformed(() => parseCompleteMultipartUpload('<CompleteMultipartUpload></CompleteMultipartUpload>'));
-    malformed(() => parseCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>'));
+    malformed(() =>
+      parseCompleteMultipartUpload(
+        '<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>',
+      ),
+    );
     malformed(() => parseDeleteRequest('<Delete><Quiet>maybe</Quiet><Object><Key>k</Key></Object></Delete>'));
     malformed(() => parseDeleteRequest('<Other/>'));
     malformed(() => parseDeleteRequest(`<Delete>${'<Object><Key>k</Key></Object>'.repeat(1001)}</Delete>`));
@@ -42,7 +60,14 @@ describe('s3gateway xml', () => {
   it('escapes markup and control characters in responses', () => {
     assert.equal(xmlEscape(`a<b>&"c'\u0001`), 'a&lt;b&gt;&amp;&quot;c&apos;&#1;');
     const xml = listBucketV2Xml(
-      { bucket: 'b', prefix: '', maxKeys: 1000, contents: [{ key: 'x&y', lastModified: new Date(0), etag: '"e"', size: 1 }], commonPrefixes: [], isTruncated: false },
+      {
+        bucket: 'b',
+        prefix: '',
+        maxKeys: 1000,
+        contents: [{ key: 'x&y', lastModified: new Date(0), etag: '"e"', size: 1 }],
+        commonPrefixes: [],
+        isTruncated: false,
+      },
       { keyCount: 1, fetchOwner: false },
       { id: 'o', displayName: 'o' },
     );

@@ -71,7 +71,10 @@ export function listAllMyBucketsXml(owner: Owner, buckets: { name: string; creat
   return document(
     'ListAllMyBucketsResult',
     ownerXml(owner),
-    node('Buckets', ...buckets.map((b) => node('Bucket', tag('Name', b.name), tag('CreationDate', isoDate(b.created))))),
+    node(
+      'Buckets',
+      ...buckets.map((b) => node('Bucket', tag('Name', b.name), tag('CreationDate', isoDate(b.created)))),
+    ),
   );
 }
 
@@ -88,7 +91,10 @@ export type KeyEncoder = (value: string) => string;
 export const identityEncoder: KeyEncoder = (v) => v;
 
 /** S3's `encoding-type=url`: percent-encoding of everything but unreserved characters and `/`. */
-export const urlEncoder: KeyEncoder = (v) => encodeURIComponent(v).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const urlEncoder: KeyEncoder = (v) =>
+  encodeURIComponent(v)
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export interface ListObjectsPage {
   bucket: string;
@@ -231,10 +237,20 @@ export function listVersionsXml(page: ListVersionsPage, owner: Owner): string {
 }
 
 export function initiateMultipartUploadXml(bucket: string, key: string, uploadId: string): string {
-  return document('InitiateMultipartUploadResult', tag('Bucket', bucket), tag('Key', key), tag('UploadId', uploadId));
+  return document(
+    'InitiateMultipartUploadResult',
+    tag('Bucket', bucket),
+    tag('Key', key),
+    tag('UploadId', uploadId),
+  );
 }
 
-export function completeMultipartUploadXml(location: string, bucket: string, key: string, etag: string): string {
+export function completeMultipartUploadXml(
+  location: string,
+  bucket: string,
+  key: string,
+  etag: string,
+): string {
   return document(
     'CompleteMultipartUploadResult',
     tag('Location', location),
@@ -277,7 +293,13 @@ export function listPartsXml(page: ListPartsPage): string {
     tag('MaxParts', page.maxParts),
     tag('IsTruncated', page.isTruncated),
     ...page.parts.map((p) =>
-      node('Part', tag('PartNumber', p.partNumber), tag('LastModified', isoDate(p.lastModified)), tag('ETag', p.etag), tag('Size', p.size)),
+      node(
+        'Part',
+        tag('PartNumber', p.partNumber),
+        tag('LastModified', isoDate(p.lastModified)),
+        tag('ETag', p.etag),
+        tag('Size', p.size),
+      ),
     ),
   );
 }
@@ -502,13 +524,20 @@ function children(el: XmlElement, name: string): XmlElement[] {
 function onlyChild(el: XmlElement, name: string, required: boolean): XmlElement | undefined {
   const found = children(el, name);
   if (found.length > 1 || (required && found.length === 0)) {
-    throw s3Error('MalformedXML', `The XML you provided was not well-formed: expected exactly one <${name}> in <${el.name}>.`);
+    throw s3Error(
+      'MalformedXML',
+      `The XML you provided was not well-formed: expected exactly one <${name}> in <${el.name}>.`,
+    );
   }
   return found[0];
 }
 
 function expectRoot(el: XmlElement, name: string): void {
-  if (el.name !== name) throw s3Error('MalformedXML', `The XML you provided was not well-formed: expected <${name}>, got <${el.name}>.`);
+  if (el.name !== name)
+    throw s3Error(
+      'MalformedXML',
+      `The XML you provided was not well-formed: expected <${name}>, got <${el.name}>.`,
+    );
 }
 
 export interface CompletedPart {
@@ -523,10 +552,15 @@ export function parseCompleteMultipartUpload(body: string): CompletedPart[] {
   const parts = children(root, 'Part').map((p) => {
     const num = onlyChild(p, 'PartNumber', true)!.text.trim();
     const etag = onlyChild(p, 'ETag', true)!.text.trim();
-    if (!/^[0-9]{1,5}$/.test(num)) throw s3Error('MalformedXML', `The XML you provided was not well-formed: invalid PartNumber ${JSON.stringify(num)}.`);
+    if (!/^[0-9]{1,5}$/.test(num))
+      throw s3Error(
+        'MalformedXML',
+        `The XML you provided was not well-formed: invalid PartNumber ${JSON.stringify(num)}.`,
+      );
     return { partNumber: Number(num), etag };
   });
-  if (parts.length === 0) throw s3Error('MalformedXML', 'The XML you provided was not well-formed: no <Part> given.');
+  if (parts.length === 0)
+    throw s3Error('MalformedXML', 'The XML you provided was not well-formed: no <Part> given.');
   return parts;
 }
 
@@ -550,7 +584,10 @@ export function parseDeleteRequest(body: string): DeleteRequest {
     return { key, versionId };
   });
   if (objects.length === 0 || objects.length > 1000) {
-    throw s3Error('MalformedXML', `The XML you provided was not well-formed: a Delete request names 1 to 1000 objects (got ${objects.length}).`);
+    throw s3Error(
+      'MalformedXML',
+      `The XML you provided was not well-formed: a Delete request names 1 to 1000 objects (got ${objects.length}).`,
+    );
   }
   return { quiet: quietText === 'true', objects };
 }
@@ -569,4 +606,3 @@ export function parseCreateBucketConfiguration(body: string): string | undefined
   expectRoot(root, 'CreateBucketConfiguration');
   return onlyChild(root, 'LocationConstraint', false)?.text.trim();
 }
-

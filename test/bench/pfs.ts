@@ -57,7 +57,9 @@ const { values: flags } = parseArgs({
   },
 });
 const backends = flags.backend === 'both' ? ['local', 's3'] : [flags.backend!];
-for (const b of backends) if (b !== 'local' && b !== 's3') throw new Error(`--backend must be local, s3 or both, not ${JSON.stringify(b)}`);
+for (const b of backends)
+  if (b !== 'local' && b !== 's3')
+    throw new Error(`--backend must be local, s3 or both, not ${JSON.stringify(b)}`);
 const quick = flags.quick!;
 
 const BIG = quick ? 128 * MiB : GiB;
@@ -94,21 +96,49 @@ async function* fileMessages(target: Commit, path: string, file: string): AsyncG
   for await (const chunk of createReadStream(file, { highWaterMark: MiB }) as AsyncIterable<Buffer>) {
     if (first) {
       first = false;
-      yield { body: { $case: 'putFile', value: { path, append: false, data: chunk, datum: '', metadata: {}, ifNotExists: false } } };
+      yield {
+        body: {
+          $case: 'putFile',
+          value: { path, append: false, data: chunk, datum: '', metadata: {}, ifNotExists: false },
+        },
+      };
     } else {
       yield { body: { $case: 'data', value: chunk } };
     }
   }
-  if (first) yield { body: { $case: 'putFile', value: { path, append: false, data: Buffer.alloc(0), datum: '', metadata: {}, ifNotExists: false } } };
+  if (first)
+    yield {
+      body: {
+        $case: 'putFile',
+        value: { path, append: false, data: Buffer.alloc(0), datum: '', metadata: {}, ifNotExists: false },
+      },
+    };
 }
 
-function* manyFiles(target: Commit, count: number, content: (i: number) => Buffer): Generator<ModifyFileRequest> {
+function* manyFiles(
+  target: Commit,
+  count: number,
+  content: (i: number) => Buffer,
+): Generator<ModifyFileRequest> {
   yield { body: { $case: 'setCommit', value: target } };
   for (let i = 0; i < count; i++) {
-    yield { body: { $case: 'putFile', value: { path: manyPath(i), append: false, data: content(i), datum: '', metadata: {}, ifNotExists: false } } };
+    yield {
+      body: {
+        $case: 'putFile',
+        value: {
+          path: manyPath(i),
+          append: false,
+          data: content(i),
+          datum: '',
+          metadata: {},
+          ifNotExists: false,
+        },
+      },
+    };
   }
 }
-const manyPath = (i: number): string => `/${String(Math.floor(i / 1000)).padStart(4, '0')}/f${String(i).padStart(7, '0')}`;
+const manyPath = (i: number): string =>
+  `/${String(Math.floor(i / 1000)).padStart(4, '0')}/f${String(i).padStart(7, '0')}`;
 
 // ------------------------------------------------------------------------------------------------
 // One backend
@@ -140,7 +170,13 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
   });
   try {
     const createRepo = (name: string): Promise<unknown> =>
-      pfs.call(pfs.client.createRepo, { repo: { name }, description: '', update: false, type: 0, pipeline: '' });
+      pfs.call(pfs.client.createRepo, {
+        repo: { name },
+        description: '',
+        update: false,
+        type: 0,
+        pipeline: '',
+      });
     await createRepo('big');
 
     // 1. put the big file: throughput against the baseline tool, and pfs's peak memory.
@@ -189,7 +225,13 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
       target: '≤ 1% new bytes',
       verdict: atMost(againDelta.bytes / BIG, 0.01),
     });
-    rows.push({ case: '  its throughput', figure: fmtMBps(mbps(BIG, put.ms)), baseline: `${b.putBaselineName}: ${fmtMBps(baseMBps)}`, ratio: fmtRatio(mbps(BIG, put.ms) / baseMBps), target: '' });
+    rows.push({
+      case: '  its throughput',
+      figure: fmtMBps(mbps(BIG, put.ms)),
+      baseline: `${b.putBaselineName}: ${fmtMBps(baseMBps)}`,
+      ratio: fmtRatio(mbps(BIG, put.ms) / baseMBps),
+      target: '',
+    });
 
     // 3. 1 MiB changed in the middle.
     log(`${b.name}: pfs put of ${bigLabel} with 1 MiB changed in the middle`);
@@ -204,7 +246,13 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
       target: '≤ 8 MiB',
       verdict: atMost(modDelta.chunkBytes, 8 * MiB),
     });
-    rows.push({ case: '  and new index bytes', figure: fmtMiB(modDelta.indexBytes), baseline: '', ratio: '', target: '' });
+    rows.push({
+      case: '  and new index bytes',
+      figure: fmtMiB(modDelta.indexBytes),
+      baseline: '',
+      ratio: '',
+      target: '',
+    });
 
     // 4. many small files in one commit.
     log(`${b.name}: ${fmtInt(SMALL_FILES)} files of 1 KiB in one commit`);
@@ -252,15 +300,28 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
       });
       const times: number[] = [];
       for (let rep = 0; rep < FINISH_REPS; rep++) {
-        const { commit } = await pfs.call(pfs.client.startCommit, { branch: { repo: { name: repo }, name: 'master' }, description: '', parent: undefined, expectedHead: undefined });
+        const { commit } = await pfs.call(pfs.client.startCommit, {
+          branch: { repo: { name: repo }, name: 'master' },
+          description: '',
+          parent: undefined,
+          expectedHead: undefined,
+        });
         const i = Math.floor(n / 2) + rep * 7;
         await pfs.modify(oneFile(commit!, manyPath(i), Buffer.from(`changed ${rep}\n`)));
         const tf = performance.now();
-        await pfs.call(pfs.client.finishCommit, { commit: commit!, description: '', error: '', force: false });
+        await pfs.call(pfs.client.finishCommit, {
+          commit: commit!,
+          description: '',
+          error: '',
+          force: false,
+        });
         times.push(performance.now() - tf);
         // FinishCommit returns once the commit is complete when its parent is finished: check it was.
         const done = await pfs.call(pfs.client.inspectCommit, { commit: commit!, wait: 0 });
-        if (done.state !== CommitState.FINISHED) throw new Error(`FinishCommit returned before ${repo}@${commit!.id} was FINISHED (state ${done.state})`);
+        if (done.state !== CommitState.FINISHED)
+          throw new Error(
+            `FinishCommit returned before ${repo}@${commit!.id} was FINISHED (state ${done.state})`,
+          );
       }
       finishMs.push(median(times));
     }
@@ -301,7 +362,13 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
       target: 'flat: ≤ +32 MiB',
       verdict: atMost(growth(largest), 32 * MiB),
     });
-    rows.push({ case: '  peak RSS of the client while listing', figure: fmtMiB(largest.clientPeak), baseline: `${shortCount(smaller.n)}: ${fmtMiB(smaller.clientPeak)}`, ratio: '', target: '' });
+    rows.push({
+      case: '  peak RSS of the client while listing',
+      figure: fmtMiB(largest.clientPeak),
+      baseline: `${shortCount(smaller.n)}: ${fmtMiB(smaller.clientPeak)}`,
+      ratio: '',
+      target: '',
+    });
 
     // 7. get the big file (the first version: /again.bin has its bytes).
     log(`${b.name}: cat and pfs get of ${bigLabel}`);
@@ -319,7 +386,13 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
     });
     if (b.baseGet) {
       const awsMs = b.baseGet();
-      rows.push({ case: '  the same get against aws s3 cp', figure: fmtMBps(getMBps), baseline: `aws s3 cp: ${fmtMBps(mbps(BIG, awsMs))}`, ratio: fmtRatio(getMBps / mbps(BIG, awsMs)), target: '' });
+      rows.push({
+        case: '  the same get against aws s3 cp',
+        figure: fmtMBps(getMBps),
+        baseline: `aws s3 cp: ${fmtMBps(mbps(BIG, awsMs))}`,
+        ratio: fmtRatio(getMBps / mbps(BIG, awsMs)),
+        target: '',
+      });
     }
     rows.push({
       case: '  peak RSS of pfs during the get',
@@ -336,12 +409,22 @@ async function runBackend(b: Backend, etcd: EmbeddedEtcd, work: string): Promise
 
 function* oneFile(target: Commit, path: string, data: Buffer): Generator<ModifyFileRequest> {
   yield { body: { $case: 'setCommit', value: target } };
-  yield { body: { $case: 'putFile', value: { path, append: false, data, datum: '', metadata: {}, ifNotExists: false } } };
+  yield {
+    body: {
+      $case: 'putFile',
+      value: { path, append: false, data, datum: '', metadata: {}, ifNotExists: false },
+    },
+  };
 }
 
 const shortCount = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 
-async function timedPut(pfs: PfsProcess, target: Commit, path: string, file: string): Promise<{ ms: number; pfsPeak: number; clientPeak: number }> {
+async function timedPut(
+  pfs: PfsProcess,
+  target: Commit,
+  path: string,
+  file: string,
+): Promise<{ ms: number; pfsPeak: number; clientPeak: number }> {
   pfs.resetPeakRss();
   const own = sampleOwnRss();
   const t0 = performance.now();
@@ -350,14 +433,24 @@ async function timedPut(pfs: PfsProcess, target: Commit, path: string, file: str
   return { ms, pfsPeak: pfs.peakRss(), clientPeak: own.stop() };
 }
 
-async function timedWalk(pfs: PfsProcess, commit: Commit, expected: number): Promise<{ ms: number; pfsPeak: number; clientPeak: number; pfsBefore: number }> {
+async function timedWalk(
+  pfs: PfsProcess,
+  commit: Commit,
+  expected: number,
+): Promise<{ ms: number; pfsPeak: number; clientPeak: number; pfsBefore: number }> {
   const pfsBefore = pfs.rss();
   pfs.resetPeakRss();
   const own = sampleOwnRss();
   const t0 = performance.now();
   let n = 0;
   try {
-    for await (const _ of pfs.client.walkFile({ file: { commit, path: '/', fileSetId: '' }, pageSize: 0, pageToken: '', filesOnly: true })) n++;
+    for await (const _ of pfs.client.walkFile({
+      file: { commit, path: '/', fileSetId: '' },
+      pageSize: 0,
+      pageToken: '',
+      filesOnly: true,
+    }))
+      n++;
   } catch (err) {
     throw fromServiceError(err, 'pfs');
   }
@@ -366,13 +459,22 @@ async function timedWalk(pfs: PfsProcess, commit: Commit, expected: number): Pro
   return { ms, pfsPeak: pfs.peakRss(), clientPeak: own.stop(), pfsBefore };
 }
 
-async function timedGet(pfs: PfsProcess, commit: Commit, path: string): Promise<{ ms: number; bytes: number; pfsPeak: number; clientPeak: number }> {
+async function timedGet(
+  pfs: PfsProcess,
+  commit: Commit,
+  path: string,
+): Promise<{ ms: number; bytes: number; pfsPeak: number; clientPeak: number }> {
   pfs.resetPeakRss();
   const own = sampleOwnRss();
   const t0 = performance.now();
   let bytes = 0;
   try {
-    for await (const part of pfs.client.getFile({ file: { commit, path, fileSetId: '' }, offset: 0n, length: 0n })) bytes += (part as { data: Buffer }).data.length;
+    for await (const part of pfs.client.getFile({
+      file: { commit, path, fileSetId: '' },
+      offset: 0n,
+      length: 0n,
+    }))
+      bytes += (part as { data: Buffer }).data.length;
   } catch (err) {
     throw fromServiceError(err, 'pfs');
   }
@@ -389,10 +491,18 @@ let etcd: EmbeddedEtcd | undefined;
 let swift: S3Server | undefined;
 const results: { backend: string; rows: Row[] }[] = [];
 try {
-  console.log(`pfs benchmark (${quick ? 'quick' : 'full'}${flags['default-client'] ? ', grpc-js default client options' : ''}): big file ${bigLabel}, ${fmtInt(SMALL_FILES)} small files, repos of ${REPO_SIZES.map(shortCount).join('/')} files; work dir ${work}`);
+  console.log(
+    `pfs benchmark (${quick ? 'quick' : 'full'}${flags['default-client'] ? ', grpc-js default client options' : ''}): big file ${bigLabel}, ${fmtInt(SMALL_FILES)} small files, repos of ${REPO_SIZES.map(shortCount).join('/')} files; work dir ${work}`,
+  );
   log(`writing ${bigLabel} of PRNG data`);
   writePrngFile(join(work, 'big.bin'), BIG, 1);
-  writeModifiedCopy(join(work, 'big.bin'), join(work, 'big-modified.bin'), Math.floor(BIG / 2 / MiB) * MiB, MiB, 2);
+  writeModifiedCopy(
+    join(work, 'big.bin'),
+    join(work, 'big-modified.bin'),
+    Math.floor(BIG / 2 / MiB) * MiB,
+    MiB,
+    2,
+  );
   etcd = await startEtcd({ dataDir: join(work, 'etcd'), logFile: join(work, 'etcd.log') });
 
   for (const name of backends) {
@@ -445,17 +555,45 @@ try {
         }),
         putBaselineName: 'aws s3 cp',
         putTarget: 0.8,
-        basePut: (file) => timeCommand(AWS, ['s3', 'cp', '--only-show-errors', '--endpoint-url', s3.endpoint, file, `s3://${baseBucket}/big.bin`], { env: cliEnv }),
+        basePut: (file) =>
+          timeCommand(
+            AWS,
+            [
+              's3',
+              'cp',
+              '--only-show-errors',
+              '--endpoint-url',
+              s3.endpoint,
+              file,
+              `s3://${baseBucket}/big.bin`,
+            ],
+            { env: cliEnv },
+          ),
         baseGet: () => {
           const out = join(work, 'aws-get.bin');
-          const ms = timeCommand(AWS, ['s3', 'cp', '--only-show-errors', '--endpoint-url', s3.endpoint, `s3://${baseBucket}/big.bin`, out], { env: cliEnv });
+          const ms = timeCommand(
+            AWS,
+            [
+              's3',
+              'cp',
+              '--only-show-errors',
+              '--endpoint-url',
+              s3.endpoint,
+              `s3://${baseBucket}/big.bin`,
+              out,
+            ],
+            { env: cliEnv },
+          );
           rmSync(out, { force: true });
           return ms;
         },
       };
     }
     const rows = await runBackend(backend, etcd, work);
-    printTable(`pfs on the ${name === 'local' ? `local backend (${work})` : 'S3 backend (Swift s3api on loopback)'}`, rows);
+    printTable(
+      `pfs on the ${name === 'local' ? `local backend (${work})` : 'S3 backend (Swift s3api on loopback)'}`,
+      rows,
+    );
     results.push({ backend: name, rows });
   }
   printSummary(results);

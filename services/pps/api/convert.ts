@@ -1,6 +1,11 @@
 /** Records ↔ proto messages. Proto types stop here. */
 import type { Duration } from '../../../proto/gen/google/protobuf/duration.ts';
-import { DatumState, type DatumInfo, type ProcessStats, type DatumInput as DatumInputMsg } from '../../../proto/gen/terrain/pps/v1/datum.ts';
+import {
+  DatumState,
+  type DatumInfo,
+  type ProcessStats,
+  type DatumInput as DatumInputMsg,
+} from '../../../proto/gen/terrain/pps/v1/datum.ts';
 import { JobState, type JobInfo } from '../../../proto/gen/terrain/pps/v1/job.ts';
 import { LogSource, type LogMessage } from '../../../proto/gen/terrain/pps/v1/logs.ts';
 import { PipelineState, type PipelineInfo } from '../../../proto/gen/terrain/pps/v1/pipeline.ts';
@@ -52,7 +57,9 @@ export function toPipelineInfo(p: PipelineRecord, workersAvailable = 0): Pipelin
     inputBranches: p.inputBranches.map((b) => ({ repo: { name: b.repo }, name: b.branch })),
     lastJob: p.lastJobId ? { pipeline: { name: p.name }, id: p.lastJobId } : undefined,
     lastJobState: p.lastJobState ? JobState[p.lastJobState] : JobState.UNSPECIFIED,
-    workersRequested: (JSON.parse(p.specJson) as { parallelism_spec?: { constant?: number } }).parallelism_spec?.constant ?? 1,
+    workersRequested:
+      (JSON.parse(p.specJson) as { parallelism_spec?: { constant?: number } }).parallelism_spec?.constant ??
+      1,
     workersAvailable,
     stopped: p.stopped,
   };
@@ -82,7 +89,11 @@ export function toJobInfo(j: JobRecord): JobInfo {
 function toDatumInputs(d: DatumRecord): DatumInputMsg[] {
   return d.inputs.map((i) => ({
     name: i.name,
-    file: { commit: { repo: { name: i.repo }, id: i.commit, branch: i.branch, ancestors: 0 }, path: i.path, fileSetId: '' },
+    file: {
+      commit: { repo: { name: i.repo }, id: i.commit, branch: i.branch, ancestors: 0 },
+      path: i.path,
+      fileSetId: '',
+    },
     hash: i.hash,
     sizeBytes: BigInt(i.sizeBytes),
     glob: i.glob,
@@ -106,7 +117,11 @@ export function toDatumInfo(pipeline: string, job: string, d: DatumRecord): Datu
     skippedFrom: d.skippedFrom ? { pipeline: { name: pipeline }, id: d.skippedFrom } : undefined,
     inputFiles: (d.inputFiles ?? []).map((f) => ({
       inputName: f.inputName,
-      file: { commit: { repo: { name: f.repo }, id: f.commit, branch: '', ancestors: 0 }, path: f.path, fileSetId: '' },
+      file: {
+        commit: { repo: { name: f.repo }, id: f.commit, branch: '', ancestors: 0 },
+        path: f.path,
+        fileSetId: '',
+      },
       hash: f.hash,
       sizeBytes: BigInt(f.sizeBytes),
     })),
@@ -126,12 +141,22 @@ export function toShard(a: AcquiredShard): Shard {
     acceptReturnCode: t.accept_return_code,
     user: t.user ?? '',
   };
-  const datums: ShardDatum[] = a.datums.map((d) => ({ id: d.id, hash: d.hash, inputs: toDatumInputs(d), attempt: d.attempt }));
+  const datums: ShardDatum[] = a.datums.map((d) => ({
+    id: d.id,
+    hash: d.hash,
+    inputs: toDatumInputs(d),
+    attempt: d.attempt,
+  }));
   return {
     id: a.shard.id,
     job: { pipeline: { name: a.job.pipeline }, id: a.job.id },
     pipelineVersion: BigInt(a.job.pipelineVersion),
-    outputCommit: { repo: { name: a.job.outputRepo }, id: a.job.id, branch: a.job.outputBranch, ancestors: 0 },
+    outputCommit: {
+      repo: { name: a.job.outputRepo },
+      id: a.job.id,
+      branch: a.job.outputBranch,
+      ancestors: 0,
+    },
     transform,
     datums,
     datumTimeout: a.spec.datum_timeout ? toDuration(durationMs(a.spec.datum_timeout)) : undefined,
@@ -172,6 +197,15 @@ export function datumStateName(state: DatumState): DatumRecord['state'] | undefi
 }
 
 export function jobStateName(state: JobState): JobRecord['state'] | undefined {
-  const names = ['CREATED', 'STARTING', 'RUNNING', 'FINISHING', 'SUCCESS', 'FAILURE', 'KILLED', 'UNRUNNABLE'] as const;
+  const names = [
+    'CREATED',
+    'STARTING',
+    'RUNNING',
+    'FINISHING',
+    'SUCCESS',
+    'FAILURE',
+    'KILLED',
+    'UNRUNNABLE',
+  ] as const;
   return names.find((n) => JobState[n] === state);
 }

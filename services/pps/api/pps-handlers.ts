@@ -11,7 +11,14 @@ import type { PfsApi } from '../pfs-client.ts';
 import { decode, keys, TERMINAL_JOB_STATES, type JobRecord } from '../records.ts';
 import { ppsErrors } from '../spec/index.ts';
 import type { WorkerService } from '../worker-service.ts';
-import { datumStateName, jobStateName, toDatumInfo, toJobInfo, toLogMessage, toPipelineInfo } from './convert.ts';
+import {
+  datumStateName,
+  jobStateName,
+  toDatumInfo,
+  toJobInfo,
+  toLogMessage,
+  toPipelineInfo,
+} from './convert.ts';
 
 export interface PpsHandlerDeps {
   kv: Kv;
@@ -51,7 +58,8 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
       const emit = async function* (name: string) {
         const p = await d.pipelines.inspect(name, { signal });
         yield toPipelineInfo(p, await d.workers.countWorkers(name, { signal }));
-        if (history !== 0) for await (const old of d.pipelines.history(name, history, { signal })) yield toPipelineInfo(old);
+        if (history !== 0)
+          for await (const old of d.pipelines.history(name, history, { signal })) yield toPipelineInfo(old);
       };
       if (req.pipeline?.name) {
         yield* emit(req.pipeline.name);
@@ -62,7 +70,9 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
     deletePipeline: unary(logger, 'DeletePipeline', async (req, { signal }) => {
       const name = need(req.pipeline?.name, 'pipeline');
       await d.control.killPipelineJobs(name, 'pipeline deleted', { signal });
-      return { deleted: await d.pipelines.delete(name, { force: req.force, keepRepo: req.keepRepo, signal }) };
+      return {
+        deleted: await d.pipelines.delete(name, { force: req.force, keepRepo: req.keepRepo, signal }),
+      };
     }),
     stopPipeline: unary(logger, 'StopPipeline', async (req, { signal }) => {
       const name = need(req.pipeline?.name, 'pipeline');
@@ -91,7 +101,8 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
         await d.pfs().inspectCommit({ commit: { repo: { name: pipeline }, id } }, { signal });
       }
       for await (const ev of watchKey(d.kv, keys.job(pipeline, id), { fromRevision: rev + 1, signal })) {
-        if (ev.type === 'delete') throw ppsErrors.notFound(`pps: job ${pipeline}@${id} was deleted while waiting`);
+        if (ev.type === 'delete')
+          throw ppsErrors.notFound(`pps: job ${pipeline}@${id} was deleted while waiting`);
         if (ev.type === 'put') {
           const j = decode<JobRecord>(ev.value);
           if (TERMINAL_JOB_STATES.has(j.state)) return toJobInfo(j);
@@ -108,7 +119,11 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
       for await (const j of d.jobs.list(req.pipeline?.name || undefined, { signal })) {
         if (state && j.state !== state) continue;
         if (before && j.created >= before) continue;
-        if (req.inputCommits.length > 0 && !req.inputCommits.every((c) => j.inputCommits.some((i) => i.repo === c.repo?.name && i.id === c.id))) continue;
+        if (
+          req.inputCommits.length > 0 &&
+          !req.inputCommits.every((c) => j.inputCommits.some((i) => i.repo === c.repo?.name && i.id === c.id))
+        )
+          continue;
         all.push(j);
       }
       all.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
@@ -142,7 +157,10 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
       await d.jobs.inspect(pipeline, id, { signal });
       const state = req.state ? datumStateName(req.state) : undefined;
       let n = 0;
-      for await (const datum of d.jobs.datums(pipeline, id, { signal, ...(req.pageToken ? { startAfter: req.pageToken } : {}) })) {
+      for await (const datum of d.jobs.datums(pipeline, id, {
+        signal,
+        ...(req.pageToken ? { startAfter: req.pageToken } : {}),
+      })) {
         if (state && datum.state !== state) continue;
         yield toDatumInfo(pipeline, id, datum);
         if (req.pageSize > 0 && ++n >= req.pageSize) return;
@@ -166,7 +184,8 @@ export function ppsHandlers(d: PpsHandlerDeps): PpsServer {
     getLogs: serverStream(logger, 'GetLogs', async function* (req, { signal }) {
       const pipeline = req.job?.pipeline?.name || req.pipeline?.name;
       if (!pipeline) throw ppsErrors.invalidArgument('pps: GetLogs needs a pipeline or a job');
-      if (req.datumId && !req.job?.id) throw ppsErrors.invalidArgument('pps: GetLogs for a datum needs its job');
+      if (req.datumId && !req.job?.id)
+        throw ppsErrors.invalidArgument('pps: GetLogs for a datum needs its job');
       await d.pipelines.inspect(pipeline, { signal });
       if (req.job?.id) await d.jobs.inspect(pipeline, req.job.id, { signal });
       for await (const line of d.logs.read({

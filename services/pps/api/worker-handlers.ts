@@ -27,8 +27,17 @@ export function workerHandlers(d: { workers: WorkerService; logger: Logger }): W
     completeShard: unary(logger, 'CompleteShard', async (req, { signal }) => {
       const reports: DatumReport[] = req.results.map((r) => {
         const state =
-          r.state === DatumState.SUCCESS ? 'SUCCESS' : r.state === DatumState.FAILED ? 'FAILED' : r.state === DatumState.RECOVERED ? 'RECOVERED' : undefined;
-        if (!state) throw ppsErrors.invalidArgument(`pps: datum "${r.datumId}" result state must be SUCCESS, FAILED or RECOVERED`);
+          r.state === DatumState.SUCCESS
+            ? 'SUCCESS'
+            : r.state === DatumState.FAILED
+              ? 'FAILED'
+              : r.state === DatumState.RECOVERED
+                ? 'RECOVERED'
+                : undefined;
+        if (!state)
+          throw ppsErrors.invalidArgument(
+            `pps: datum "${r.datumId}" result state must be SUCCESS, FAILED or RECOVERED`,
+          );
         return {
           datumId: r.datumId,
           state,
@@ -48,7 +57,9 @@ export function workerHandlers(d: { workers: WorkerService; logger: Logger }): W
           })),
         };
       });
-      return { accepted: await workers.complete(req.workerId, req.shardId, reports, req.partial, { signal }) };
+      return {
+        accepted: await workers.complete(req.workerId, req.shardId, reports, req.partial, { signal }),
+      };
     }),
     pushLogs: clientStream(logger, 'PushLogs', async (requests, { signal }) => {
       let stored = 0;

@@ -33,7 +33,10 @@ export class Prng {
   fill(buf: Uint8Array): Uint8Array {
     const words = buf.length >>> 2;
     const u32 = new Uint32Array(buf.buffer, buf.byteOffset, words);
-    let x = this.#x, y = this.#y, z = this.#z, w = this.#w;
+    let x = this.#x,
+      y = this.#y,
+      z = this.#z,
+      w = this.#w;
     for (let i = 0; i < words; i++) {
       const t = x ^ (x << 11);
       x = y;
@@ -82,7 +85,13 @@ export function writePrngFile(path: string, size: number, seed: number): void {
 }
 
 /** Copies `src` to `dst` and overwrites `length` bytes at `offset` with other PRNG bytes. */
-export function writeModifiedCopy(src: string, dst: string, offset: number, length: number, seed: number): void {
+export function writeModifiedCopy(
+  src: string,
+  dst: string,
+  offset: number,
+  length: number,
+  seed: number,
+): void {
   copyFileSync(src, dst);
   const fd = openSync(dst, 'r+');
   try {

@@ -7,12 +7,24 @@ import { spawnSync } from 'node:child_process';
 import type { ObjectStore } from '../../../services/platform/object-store/object-store.ts';
 
 /** Runs a command to completion and returns its wall time in ms; throws with its stderr when it fails. */
-export function timeCommand(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; shell?: boolean } = {}): number {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; shell?: boolean } = {},
+): number {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'], shell: options.shell ?? false, maxBuffer: 16 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    shell: options.shell ?? false,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const ms = performance.now() - t0;
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr.toString().slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr.toString().slice(-2000)}`,
+    );
   return ms;
 }
 
@@ -37,7 +49,10 @@ export async function storeTotals(store: ObjectStore): Promise<StoreTotals> {
   return t;
 }
 
-export function totalsDelta(after: StoreTotals, before: StoreTotals): StoreTotals & { objects: number; bytes: number } {
+export function totalsDelta(
+  after: StoreTotals,
+  before: StoreTotals,
+): StoreTotals & { objects: number; bytes: number } {
   const d = {
     chunkObjects: after.chunkObjects - before.chunkObjects,
     chunkBytes: after.chunkBytes - before.chunkBytes,

@@ -26,7 +26,8 @@ export const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1
 export const fmtMBps = (v: number): string => `${v.toFixed(0)} MB/s`;
 export const fmtMiB = (bytes: number): string =>
   bytes >= 10 * MiB ? `${(bytes / MiB).toFixed(0)} MiB` : `${(bytes / MiB).toFixed(2)} MiB`;
-export const fmtMs = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
+export const fmtMs = (ms: number): string =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const fmtRatio = (r: number): string => `${r.toFixed(2)}×`;
 
@@ -35,19 +36,32 @@ export function atLeast(value: number, target: number): Verdict {
   const met = value >= target;
   return {
     met,
-    margin: met ? `${fmtRatio(value / target)} the target` : `missed by ${((1 - value / target) * 100).toFixed(0)}%`,
+    margin: met
+      ? `${fmtRatio(value / target)} the target`
+      : `missed by ${((1 - value / target) * 100).toFixed(0)}%`,
   };
 }
 
 /** A "lower is better" target: value ≤ target (a value of 0 meets any non-negative target). */
 export function atMost(value: number, target: number): Verdict {
   const met = value <= target;
-  if (met) return { met, margin: value === 0 ? 'nothing at all' : `${((1 - value / target) * 100).toFixed(0)}% under the limit` };
+  if (met)
+    return {
+      met,
+      margin: value === 0 ? 'nothing at all' : `${((1 - value / target) * 100).toFixed(0)}% under the limit`,
+    };
   return { met, margin: `missed: ${fmtRatio(value / target)} the limit` };
 }
 
 export function printTable(title: string, rows: Row[]): void {
-  const head: Row = { case: 'case', figure: 'pfs', baseline: 'baseline (same run)', ratio: 'ratio', target: 'target', verdict: undefined };
+  const head: Row = {
+    case: 'case',
+    figure: 'pfs',
+    baseline: 'baseline (same run)',
+    ratio: 'ratio',
+    target: 'target',
+    verdict: undefined,
+  };
   const cells = (r: Row): string[] => [
     r.case,
     r.figure,
@@ -72,7 +86,9 @@ export function printSummary(results: { backend: string; rows: Row[] }[]): void 
     for (const r of rows) {
       if (!r.verdict) continue;
       if (!r.verdict.met) missed++;
-      console.log(`- [${backend}] ${r.verdict.met ? 'MET   ' : 'MISSED'} ${r.case}: ${r.figure} (target ${r.target}) — ${r.verdict.margin}`);
+      console.log(
+        `- [${backend}] ${r.verdict.met ? 'MET   ' : 'MISSED'} ${r.case}: ${r.figure} (target ${r.target}) — ${r.verdict.margin}`,
+      );
     }
   }
   console.log(missed === 0 ? '\nEvery target met.' : `\n${missed} target(s) missed.`);

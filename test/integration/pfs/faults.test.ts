@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import {
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CommitState } from '../../../proto/gen/terrain/pfs/v1/commit.ts';
 import type { ModifyFileRequest } from '../../../proto/gen/terrain/pfs/v1/file.ts';
@@ -26,19 +35,35 @@ const NO_GRACE = { seconds: 0n, nanos: 1_000_000 }; // 1 ms: everything older th
 type Files = Map<string, Buffer>;
 
 /** A ModifyFile stream: set_commit, then one put per file (bytes in ≤ 1 MiB messages), then deletes. */
-function* putMessages(target: Commit, files: Iterable<[string, Buffer]>, deletes: string[] = []): Generator<ModifyFileRequest> {
+function* putMessages(
+  target: Commit,
+  files: Iterable<[string, Buffer]>,
+  deletes: string[] = [],
+): Generator<ModifyFileRequest> {
   yield { body: { $case: 'setCommit', value: target } };
   for (const [path, data] of files) {
     yield {
-      body: { $case: 'putFile', value: { path, append: false, data: data.subarray(0, MiB), datum: '', metadata: {}, ifNotExists: false } },
+      body: {
+        $case: 'putFile',
+        value: {
+          path,
+          append: false,
+          data: data.subarray(0, MiB),
+          datum: '',
+          metadata: {},
+          ifNotExists: false,
+        },
+      },
     };
-    for (let off = MiB; off < data.length; off += MiB) yield { body: { $case: 'data', value: data.subarray(off, off + MiB) } };
+    for (let off = MiB; off < data.length; off += MiB)
+      yield { body: { $case: 'data', value: data.subarray(off, off + MiB) } };
   }
   for (const path of deletes) yield { body: { $case: 'deleteFile', value: { path, datum: '' } } };
 }
 
 /** Bytes of `name` version `v`: small, distinct per path and version. */
-const small = (name: string, v: number): Buffer => Buffer.from(`${name} v${v} ${'x'.repeat(name.length % 50)}\n`);
+const small = (name: string, v: number): Buffer =>
+  Buffer.from(`${name} v${v} ${'x'.repeat(name.length % 50)}\n`);
 
 describe('pfs under faults (pfs as a child process, real etcd, local object store)', function () {
   let dir: string;
@@ -60,14 +85,24 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
       return [];
     }
   };
-  const chunkBytesOnDisk = (): number => chunkFiles().reduce((sum, f) => sum + statSync(join(chunkDir(), f)).size, 0);
+  const chunkBytesOnDisk = (): number =>
+    chunkFiles().reduce((sum, f) => sum + statSync(join(chunkDir(), f)).size, 0);
 
   async function read(p: PfsProcess, commit: Commit, path: string): Promise<Buffer> {
-    const parts = await p.collect(p.client.getFile, { file: { commit, path, fileSetId: '' }, offset: 0n, length: 0n });
+    const parts = await p.collect(p.client.getFile, {
+      file: { commit, path, fileSetId: '' },
+      offset: 0n,
+      length: 0n,
+    });
     return Buffer.concat(parts.map((x) => x.data));
   }
   async function walk(p: PfsProcess, commit: Commit): Promise<Map<string, string>> {
-    const infos = await p.collect(p.client.walkFile, { file: { commit, path: '/', fileSetId: '' }, pageSize: 0, pageToken: '', filesOnly: true });
+    const infos = await p.collect(p.client.walkFile, {
+      file: { commit, path: '/', fileSetId: '' },
+      pageSize: 0,
+      pageToken: '',
+      filesOnly: true,
+    });
     return new Map(infos.map((i) => [i.file!.path, i.hash]));
   }
   /** Every file of `commit` reads back byte-identical to `expected`, and nothing else is there. */
@@ -76,7 +111,8 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     assert.deepEqual([...listed.keys()].sort(), [...expected.keys()].sort(), `${what}: the file list`);
     for (const [path, data] of expected) {
       assert.equal(listed.get(path), sha256(data), `${what}: hash of ${path}`);
-      if (data.length > 64 * 1024) assert.equal(sha256(await read(p, commit, path)), sha256(data), `${what}: bytes of ${path}`);
+      if (data.length > 64 * 1024)
+        assert.equal(sha256(await read(p, commit, path)), sha256(data), `${what}: bytes of ${path}`);
     }
   }
 
@@ -84,7 +120,13 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     dir = mkdtempSync(join(testEnv().scratchDir, 'pfs-faults-'));
     prefix = uniquePrefix('pfs-faults');
     const p = await start();
-    await p.call(p.client.createRepo, { repo: repo('data'), description: '', update: false, type: 0, pipeline: '' });
+    await p.call(p.client.createRepo, {
+      repo: repo('data'),
+      description: '',
+      update: false,
+      type: 0,
+      pipeline: '',
+    });
   });
   afterEach(async () => {
     await pfs?.kill();
@@ -98,9 +140,18 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     const history: { id: string; files: Files }[] = [];
     const current: Files = new Map();
     const rounds: [string, Buffer][][] = [
-      [['/a.bin', randomBytes(3 * MiB + 5)], ...Array.from({ length: 40 }, (_, i): [string, Buffer] => [`/small/${i}`, small(`s${i}`, 1)])],
-      [['/b.bin', randomBytes(2 * MiB)], ['/small/7', small('s7', 2)]],
-      [['/a.bin', randomBytes(MiB + 1)], ['/c/d.bin', randomBytes(700_000)]],
+      [
+        ['/a.bin', randomBytes(3 * MiB + 5)],
+        ...Array.from({ length: 40 }, (_, i): [string, Buffer] => [`/small/${i}`, small(`s${i}`, 1)]),
+      ],
+      [
+        ['/b.bin', randomBytes(2 * MiB)],
+        ['/small/7', small('s7', 2)],
+      ],
+      [
+        ['/a.bin', randomBytes(MiB + 1)],
+        ['/c/d.bin', randomBytes(700_000)],
+      ],
     ];
     let liveBytes = 0;
     for (const round of rounds) {
@@ -110,7 +161,12 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
       history.push({ id: res.commit!.id, files: new Map(current) });
     }
     // An open commit with one staged file: the upload goes into it.
-    const { commit: open } = await p.call(p.client.startCommit, { branch: { repo: repo('data'), name: 'master' }, description: '', parent: undefined, expectedHead: undefined });
+    const { commit: open } = await p.call(p.client.startCommit, {
+      branch: { repo: repo('data'), name: 'master' },
+      description: '',
+      parent: undefined,
+      expectedHead: undefined,
+    });
     const staged = randomBytes(100_000);
     await p.modify(putMessages(open!, [['/staged.bin', staged]]));
     liveBytes += staged.length;
@@ -121,21 +177,40 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     let chunksAtKill = 0;
     const killed = (async () => {
       const deadline = Date.now() + 30_000;
-      while (chunkFiles().length < before + 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (chunkFiles().length < before + 100 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       chunksAtKill = chunkFiles().length - before;
       await p.kill('SIGKILL');
     })();
     function* huge(): Generator<ModifyFileRequest> {
       yield { body: { $case: 'setCommit', value: open! } };
-      yield { body: { $case: 'putFile', value: { path: '/huge.bin', append: false, data: randomBytes(MiB), datum: '', metadata: {}, ifNotExists: false } } };
+      yield {
+        body: {
+          $case: 'putFile',
+          value: {
+            path: '/huge.bin',
+            append: false,
+            data: randomBytes(MiB),
+            datum: '',
+            metadata: {},
+            ifNotExists: false,
+          },
+        },
+      };
       for (let i = 1; i < 200; i++) yield { body: { $case: 'data', value: randomBytes(MiB) } };
     }
     await assert.rejects(p.modify(huge(), killed), (err: Error & { code?: string }) => {
-      assert.ok(['unavailable', 'cancelled', 'internal', 'unknown'].includes(err.code ?? ''), `upload failed with ${err.code}: ${err.message}`);
+      assert.ok(
+        ['unavailable', 'cancelled', 'internal', 'unknown'].includes(err.code ?? ''),
+        `upload failed with ${err.code}: ${err.message}`,
+      );
       return true;
     });
     await killed;
-    assert.ok(chunksAtKill >= 100, `pfs was killed after ${chunksAtKill} chunks of the upload were stored (wanted ≥ 100)`);
+    assert.ok(
+      chunksAtKill >= 100,
+      `pfs was killed after ${chunksAtKill} chunks of the upload were stored (wanted ≥ 100)`,
+    );
     const strays = chunkFiles().length - before;
 
     p = await start();
@@ -144,21 +219,43 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     assert.equal(info.state, CommitState.STARTED);
     const openFiles = new Map([...current, ['/staged.bin', staged]]);
     await assertContents(p, open!, openFiles, 'the open commit after restart');
-    await assert.rejects(read(p, open!, '/huge.bin'), (err: Error & { code?: string }) => err.code === 'not_found');
+    await assert.rejects(
+      read(p, open!, '/huge.bin'),
+      (err: Error & { code?: string }) => err.code === 'not_found',
+    );
     const commits = await p.collect(p.client.listCommit, {
-      repo: repo('data'), from: undefined, to: undefined, number: 0n, reverse: false, all: true, origin: 0, startedBefore: undefined,
+      repo: repo('data'),
+      from: undefined,
+      to: undefined,
+      number: 0n,
+      reverse: false,
+      all: true,
+      origin: 0,
+      startedBefore: undefined,
     });
-    assert.deepEqual(commits.map((c) => c.commit!.id).sort(), [...history.map((h) => h.id), open!.id].sort(), 'no commit from the aborted upload');
+    assert.deepEqual(
+      commits.map((c) => c.commit!.id).sort(),
+      [...history.map((h) => h.id), open!.id].sort(),
+      'no commit from the aborted upload',
+    );
     for (const h of history) await assertContents(p, commitOf('data', h.id), h.files, `commit ${h.id}`);
 
     // S3 and local stores stamp objects at one-second resolution at worst: let the mark start later.
     await new Promise((r) => setTimeout(r, 1100));
     const report = await p.call(p.client.runGc, { grace: NO_GRACE, dryRun: false });
-    assert.ok(report.objectsDeleted >= BigInt(strays), `GC deleted ${report.objectsDeleted} objects; the upload left ${strays} chunks`);
+    assert.ok(
+      report.objectsDeleted >= BigInt(strays),
+      `GC deleted ${report.objectsDeleted} objects; the upload left ${strays} chunks`,
+    );
     assert.ok(report.bytesFreed >= 100n * BigInt(MiB), `GC freed ${report.bytesFreed} bytes`);
     // What is left in chunks/ is exactly the live data (random bytes: nothing deduplicates).
-    assert.equal(chunkBytesOnDisk(), liveBytes, 'chunk bytes on disk after GC equal the bytes of the live files');
-    for (const h of history) await assertContents(p, commitOf('data', h.id), h.files, `commit ${h.id} after GC`);
+    assert.equal(
+      chunkBytesOnDisk(),
+      liveBytes,
+      'chunk bytes on disk after GC equal the bytes of the live files',
+    );
+    for (const h of history)
+      await assertContents(p, commitOf('data', h.id), h.files, `commit ${h.id} after GC`);
     await p.call(p.client.finishCommit, { commit: open!, description: '', error: '', force: false });
     await assertContents(p, onBranch('data'), openFiles, 'the finished commit');
   });
@@ -166,22 +263,35 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
   it('completes a commit after a SIGKILL in the middle of its FinishCommit, with the right contents', async () => {
     let p = pfs!;
     const expected: Files = new Map();
-    const base: [string, Buffer][] = Array.from({ length: 20_000 }, (_, i) => [`/base/${String(i).padStart(5, '0')}`, small(`b${i}`, 1)]);
+    const base: [string, Buffer][] = Array.from({ length: 20_000 }, (_, i) => [
+      `/base/${String(i).padStart(5, '0')}`,
+      small(`b${i}`, 1),
+    ]);
     await p.modify(putMessages(onBranch('data'), base));
     for (const [path, data] of base) expected.set(path, data);
 
     // A commit with eight staged file sets: overwrites, new files, a directory delete.
-    const { commit: c } = await p.call(p.client.startCommit, { branch: { repo: repo('data'), name: 'master' }, description: '', parent: undefined, expectedHead: undefined });
+    const { commit: c } = await p.call(p.client.startCommit, {
+      branch: { repo: repo('data'), name: 'master' },
+      description: '',
+      parent: undefined,
+      expectedHead: undefined,
+    });
     for (let s = 0; s < 8; s++) {
       const files: [string, Buffer][] = [];
       for (let i = 0; i < 2500; i++) {
         const n = s * 2500 + i;
-        files.push(n % 2 === 0 ? [`/base/${String(n).padStart(5, '0')}`, small(`b${n}`, 2)] : [`/new/${s}/${i}`, small(`n${n}`, 1)]);
+        files.push(
+          n % 2 === 0
+            ? [`/base/${String(n).padStart(5, '0')}`, small(`b${n}`, 2)]
+            : [`/new/${s}/${i}`, small(`n${n}`, 1)],
+        );
       }
       const deletes = s === 7 ? ['/new/3/'] : [];
       await p.modify(putMessages(c!, files, deletes));
       for (const [path, data] of files) expected.set(path, data);
-      for (const d of deletes) for (const path of [...expected.keys()]) if (path.startsWith(d)) expected.delete(path);
+      for (const d of deletes)
+        for (const path of [...expected.keys()]) if (path.startsWith(d)) expected.delete(path);
     }
 
     // Kill pfs the moment the commit record says FINISHING (the FinishCommit call is then merging).
@@ -190,19 +300,31 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     try {
       const fromRevision = (await kv.revision()) + 1;
       const sawFinishing = (async () => {
-        for await (const ev of watchKey(kv, keys.finishing('data', c!.id), { fromRevision, signal: watching.signal })) {
+        for await (const ev of watchKey(kv, keys.finishing('data', c!.id), {
+          fromRevision,
+          signal: watching.signal,
+        })) {
           if (ev.type === 'put') {
             process.kill(p.pid, 'SIGKILL');
             return;
           }
         }
       })();
-      const finishing = p.call(p.client.finishCommit, { commit: c!, description: '', error: '', force: false });
+      const finishing = p.call(p.client.finishCommit, {
+        commit: c!,
+        description: '',
+        error: '',
+        force: false,
+      });
       await sawFinishing;
       await assert.rejects(finishing, 'the FinishCommit call dies with pfs');
       await p.kill();
       const record = decode.commit((await kv.get(keys.commit('data', c!.id)))!);
-      assert.equal(record.state, CommitState.FINISHING, 'pfs died while the commit was FINISHING (not before, not after)');
+      assert.equal(
+        record.state,
+        CommitState.FINISHING,
+        'pfs died while the commit was FINISHING (not before, not after)',
+      );
     } finally {
       watching.abort();
       kv.close();
@@ -226,7 +348,12 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     const before = new Set(chunkFiles());
     await p.modify(putMessages(onBranch('data'), [['/victim.bin', victim]]));
     const victimChunks = chunkFiles().filter((f) => !before.has(f));
-    await p.modify(putMessages(onBranch('data'), [['/bystander.bin', bystander], ['/note', small('note', 1)]]));
+    await p.modify(
+      putMessages(onBranch('data'), [
+        ['/bystander.bin', bystander],
+        ['/note', small('note', 1)],
+      ]),
+    );
     assert.ok(victimChunks.length >= 2, `the victim is ${victimChunks.length} chunks`);
 
     // Flip one byte in the middle of one of the victim's chunk files, in place.
@@ -251,7 +378,9 @@ describe('pfs under faults (pfs as a child process, real etcd, local object stor
     assert.equal(sha256(await read(p, onBranch('data'), '/bystander.bin')), sha256(bystander));
     assert.equal((await read(p, onBranch('data'), '/note')).toString(), small('note', 1).toString());
     // Metadata does not depend on the chunk: the file is still listed with its original hash.
-    const info = await p.call(p.client.inspectFile, { file: { commit: onBranch('data'), path: '/victim.bin', fileSetId: '' } });
+    const info = await p.call(p.client.inspectFile, {
+      file: { commit: onBranch('data'), path: '/victim.bin', fileSetId: '' },
+    });
     assert.equal(info.hash, sha256(victim));
   });
 });

@@ -13,17 +13,25 @@ function spec(name: string, input: string, glob: string): string {
 }
 
 /** Copies each datum's input files to the output, upper-cased, under the same path. */
-function upper(c: TestCluster): (d: { inputs: { file?: { path: string; commit?: { repo?: { name: string }; id: string } } }[] }) => Record<string, string> {
+function upper(
+  c: TestCluster,
+): (d: {
+  inputs: { file?: { path: string; commit?: { repo?: { name: string }; id: string } } }[];
+}) => Record<string, string> {
   void c;
   return (d) => {
     const out: Record<string, string> = {};
-    for (const i of d.inputs) out[i.file!.path] = `from ${i.file!.commit!.repo!.name}@${i.file!.commit!.id}:${i.file!.path}`;
+    for (const i of d.inputs)
+      out[i.file!.path] = `from ${i.file!.commit!.repo!.name}@${i.file!.commit!.id}:${i.file!.path}`;
     return out;
   };
 }
 
 async function waitJob(c: TestCluster, pipeline: string, id: string) {
-  return c.client.pps.inspectJob({ job: { pipeline: { name: pipeline }, id }, wait: true }, { timeoutMs: 60_000 });
+  return c.client.pps.inspectJob(
+    { job: { pipeline: { name: pipeline }, id }, wait: true },
+    { timeoutMs: 60_000 },
+  );
 }
 
 describe('pps jobs', function () {
@@ -85,11 +93,15 @@ describe('pps jobs', function () {
     assert.equal(job3.dataTotal, 2n);
     assert.equal(job3.dataSkipped, 2n);
     const files: string[] = [];
-    for await (const f of c.client.pfs.listFile({ file: { commit: { repo: { name: 'copy' }, id: id3 }, path: '/' } })) files.push(f.file!.path);
+    for await (const f of c.client.pfs.listFile({
+      file: { commit: { repo: { name: 'copy' }, id: id3 }, path: '/' },
+    }))
+      files.push(f.file!.path);
     assert.deepEqual(files.sort(), ['/a.txt', '/b.txt']);
 
     const datums = [];
-    for await (const d of c.client.pps.listDatum({ job: { pipeline: { name: 'copy' }, id: id2 } })) datums.push(d);
+    for await (const d of c.client.pps.listDatum({ job: { pipeline: { name: 'copy' }, id: id2 } }))
+      datums.push(d);
     assert.equal(datums.filter((d) => d.state === DatumState.SKIPPED).length, 2);
     assert.equal(datums.filter((d) => d.state === DatumState.SUCCESS).length, 1);
   });
@@ -125,7 +137,9 @@ describe('pps shards, failures and chains', function () {
     let stolen;
     for (let i = 0; i < 30 && !stolen; i++) {
       await c.worker.renewLease({ workerId: reg.workerId });
-      stolen = (await c.worker.acquireShard({ workerId: reg.workerId, wait: { seconds: 0n, nanos: 500_000_000 } })).shard;
+      stolen = (
+        await c.worker.acquireShard({ workerId: reg.workerId, wait: { seconds: 0n, nanos: 500_000_000 } })
+      ).shard;
     }
     assert.ok(stolen, 'the dead worker got a shard');
     // Only after its 2 s lease expires does a healthy worker get the shard.
@@ -153,7 +167,9 @@ describe('pps shards, failures and chains', function () {
     const w = new FakeWorker(c, 'bad', {
       process: (d) => {
         tries.set(d.id, (tries.get(d.id) ?? 0) + 1);
-        return d.inputs[0]!.file!.path === '/broken' ? { error: 'exit code 3' } : { [d.inputs[0]!.file!.path]: 'ok' };
+        return d.inputs[0]!.file!.path === '/broken'
+          ? { error: 'exit code 3' }
+          : { [d.inputs[0]!.file!.path]: 'ok' };
       },
     });
     workers.push(w);
@@ -167,7 +183,11 @@ describe('pps shards, failures and chains', function () {
     const info = await c.client.pfs.inspectCommit({ commit: { repo: { name: 'bad' }, id }, wait: 3 });
     assert.match(info.error, /exit code 3/);
     const lines: string[] = [];
-    for await (const l of c.client.pps.getLogs({ job: { pipeline: { name: 'bad' }, id }, datumId: broken[0] })) lines.push(l.message);
+    for await (const l of c.client.pps.getLogs({
+      job: { pipeline: { name: 'bad' }, id },
+      datumId: broken[0],
+    }))
+      lines.push(l.message);
     assert.deepEqual(lines, ['boom: exit code 3', 'boom: exit code 3']);
     const downstream = await waitJob(c, 'after', id);
     assert.equal(downstream.state, JobState.UNRUNNABLE);
@@ -202,7 +222,8 @@ describe('pps shards, failures and chains', function () {
     const job = await waitJob(c, 'clash', id);
     assert.equal(job.state, JobState.FAILURE);
     const datums = [];
-    for await (const d of c.client.pps.listDatum({ job: { pipeline: { name: 'clash' }, id } })) datums.push(d.datum!.id);
+    for await (const d of c.client.pps.listDatum({ job: { pipeline: { name: 'clash' }, id } }))
+      datums.push(d.datum!.id);
     assert.match(job.reason, /\/same\.txt/);
     for (const d of datums) assert.ok(job.reason.includes(d), `${job.reason} names ${d}`);
   });
@@ -221,11 +242,16 @@ describe('pps restart', function () {
     await first.client.pfs.finishCommit({ commit: { repo: { name: 'in' }, id } });
     // Wait until the job runs (shards exist), then stop pps with no worker having touched it.
     for (let i = 0; i < 100; i++) {
-      const j = await first.client.pps.inspectJob({ job: { pipeline: { name: 'p' }, id } }).catch(() => undefined);
+      const j = await first.client.pps
+        .inspectJob({ job: { pipeline: { name: 'p' }, id } })
+        .catch(() => undefined);
       if (j?.state === JobState.RUNNING) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal((await first.client.pps.inspectJob({ job: { pipeline: { name: 'p' }, id } })).state, JobState.RUNNING);
+    assert.equal(
+      (await first.client.pps.inspectJob({ job: { pipeline: { name: 'p' }, id } })).state,
+      JobState.RUNNING,
+    );
     const shared = { kv: first.kv, objects: first.objects };
     await first.stop();
 
@@ -238,8 +264,14 @@ describe('pps restart', function () {
       assert.equal(await readText(second.client, `p@${id}:/a`), `from in@${id}:/a`);
       const lines: string[] = [];
       for await (const l of second.client.pps.getLogs({ pipeline: { name: 'p' } })) lines.push(l.message);
-      assert.ok(lines.some((l) => l.startsWith(`job ${id} created`)), lines.join('\n'));
-      assert.ok(lines.some((l) => l.startsWith('processed ')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith(`job ${id} created`)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith('processed ')),
+        lines.join('\n'),
+      );
     } finally {
       await w.stop();
       await second.stop();
@@ -261,7 +293,8 @@ describe('pps restart with a claimed shard', function () {
     const reg = await first.worker.registerWorker({ pipeline: { name: 'p' }, name: 'survivor' });
     let shard;
     for (let i = 0; i < 30 && !shard; i++) {
-      shard = (await first.worker.acquireShard({ workerId: reg.workerId, wait: { seconds: 1n, nanos: 0 } })).shard;
+      shard = (await first.worker.acquireShard({ workerId: reg.workerId, wait: { seconds: 1n, nanos: 0 } }))
+        .shard;
     }
     assert.ok(shard);
     const shared = { kv: first.kv, objects: first.objects };
@@ -308,26 +341,37 @@ describe('pps job control and logs', function () {
     const id = await putOne();
     const seen: number[] = [];
     const sub = (async () => {
-      for await (const j of c.client.pps.subscribeJob({ pipeline: { name: 'p' }, includeExisting: true }, { timeoutMs: 30_000 })) {
+      for await (const j of c.client.pps.subscribeJob(
+        { pipeline: { name: 'p' }, includeExisting: true },
+        { timeoutMs: 30_000 },
+      )) {
         seen.push(j.state);
         if (j.state === JobState.KILLED) return;
       }
     })();
     for (let i = 0; i < 100; i++) {
-      const j = await c.client.pps.inspectJob({ job: { pipeline: { name: 'p' }, id } }).catch(() => undefined);
+      const j = await c.client.pps
+        .inspectJob({ job: { pipeline: { name: 'p' }, id } })
+        .catch(() => undefined);
       if (j?.state === JobState.RUNNING) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const res = await c.client.pps.stopJob({ job: { pipeline: { name: 'p' }, id }, reason: 'testing' });
     assert.equal(res.jobInfo?.state, JobState.KILLED);
-    const info = await c.client.pfs.inspectCommit({ commit: { repo: { name: 'p' }, id }, wait: 3 }, { timeoutMs: 30_000 });
+    const info = await c.client.pfs.inspectCommit(
+      { commit: { repo: { name: 'p' }, id }, wait: 3 },
+      { timeoutMs: 30_000 },
+    );
     assert.match(info.error, /job killed: testing/);
     await sub;
     assert.ok(seen.includes(JobState.KILLED));
     const reg = await c.worker.registerWorker({ pipeline: { name: 'p' }, name: 'late' });
     const got = await c.worker.acquireShard({ workerId: reg.workerId });
     assert.equal(got.shard, undefined);
-    await assert.rejects(c.client.pps.stopJob({ job: { pipeline: { name: 'p' }, id: 'f'.repeat(32) } }), (e: { code?: string }) => e.code === 'not_found');
+    await assert.rejects(
+      c.client.pps.stopJob({ job: { pipeline: { name: 'p' }, id: 'f'.repeat(32) } }),
+      (e: { code?: string }) => e.code === 'not_found',
+    );
   });
 
   it('follows new log lines of a datum as a worker pushes them', async () => {
@@ -338,7 +382,10 @@ describe('pps job control and logs', function () {
     const got: string[] = [];
     const follow = (async () => {
       try {
-        for await (const l of c.client.pps.getLogs({ job: { pipeline: { name: 'p' }, id }, datumId: 'd1', follow: true }, { signal: ctl.signal })) {
+        for await (const l of c.client.pps.getLogs(
+          { job: { pipeline: { name: 'p' }, id }, datumId: 'd1', follow: true },
+          { signal: ctl.signal },
+        )) {
           got.push(l.message);
           if (got.length === 2) ctl.abort();
         }
@@ -346,8 +393,17 @@ describe('pps job control and logs', function () {
         if (!ctl.signal.aborted) throw err;
       }
     })();
-    const line = (message: string, datumId: string) => ({ pipeline: { name: 'p' }, jobId: id, datumId, time: new Date(), source: LogSource.STDOUT, message });
-    await c.worker.pushLogs([{ workerId: reg.workerId, lines: [line('first', 'd1'), line('other datum', 'd2')] }]);
+    const line = (message: string, datumId: string) => ({
+      pipeline: { name: 'p' },
+      jobId: id,
+      datumId,
+      time: new Date(),
+      source: LogSource.STDOUT,
+      message,
+    });
+    await c.worker.pushLogs([
+      { workerId: reg.workerId, lines: [line('first', 'd1'), line('other datum', 'd2')] },
+    ]);
     await new Promise((r) => setTimeout(r, 200));
     await c.worker.pushLogs([{ workerId: reg.workerId, lines: [line('second', 'd1')] }]);
     await follow;

@@ -4,7 +4,12 @@ import { RepoType } from '../../../proto/gen/terrain/pfs/v1/repo.ts';
 import { startTestCluster, type TestCluster } from './test-pps.ts';
 
 const spec = (name: string, repo: string, extra: object = {}): string =>
-  JSON.stringify({ pipeline: { name }, transform: { cmd: ['true'] }, input: { pfs: { repo, glob: '/*' } }, ...extra });
+  JSON.stringify({
+    pipeline: { name },
+    transform: { cmd: ['true'] },
+    input: { pfs: { repo, glob: '/*' } },
+    ...extra,
+  });
 
 describe('pps pipelines', function () {
   this.timeout(60_000);
@@ -24,13 +29,20 @@ describe('pps pipelines', function () {
         specJson: JSON.stringify({
           pipeline: { name: 'bad' },
           transform: { cmd: ['true'] },
-          input: { cross: [{ pfs: { repo: 'images', glob: '/*' } }, { pfs: { repo: 'images', glob: '/[', name: 'b' } }] },
+          input: {
+            cross: [
+              { pfs: { repo: 'images', glob: '/*' } },
+              { pfs: { repo: 'images', glob: '/[', name: 'b' } },
+            ],
+          },
         }),
       }),
-      (err: Error & { code?: string }) => err.code === 'invalid_argument' && /input\.cross\[1\]\.pfs\.glob/.test(err.message),
+      (err: Error & { code?: string }) =>
+        err.code === 'invalid_argument' && /input\.cross\[1\]\.pfs\.glob/.test(err.message),
     );
-    await assert.rejects(c.client.pps.createPipeline({ specJson: spec('p', 'nope') }), (err: Error & { code?: string }) =>
-      err.code === 'not_found' && /input\.pfs\.repo/.test(err.message),
+    await assert.rejects(
+      c.client.pps.createPipeline({ specJson: spec('p', 'nope') }),
+      (err: Error & { code?: string }) => err.code === 'not_found' && /input\.pfs\.repo/.test(err.message),
     );
     const repos = [];
     for await (const r of c.client.pfs.listRepo({})) repos.push(r.repo?.name);
@@ -40,27 +52,44 @@ describe('pps pipelines', function () {
   it('creates the output repo and branch with provenance, and a dry run creates nothing', async () => {
     const dry = await c.client.pps.createPipeline({ specJson: spec('edges', 'images'), dryRun: true });
     assert.equal(dry.pipelineInfo?.pipeline?.name, 'edges');
-    await assert.rejects(c.client.pps.inspectPipeline({ pipeline: { name: 'edges' } }), (e: { code?: string }) => e.code === 'not_found');
+    await assert.rejects(
+      c.client.pps.inspectPipeline({ pipeline: { name: 'edges' } }),
+      (e: { code?: string }) => e.code === 'not_found',
+    );
 
     await c.client.pps.createPipeline({ specJson: spec('edges', 'images') });
     const repo = await c.client.pfs.inspectRepo({ repo: { name: 'edges' } });
     assert.equal(repo.type, RepoType.PIPELINE);
     const branch = await c.client.pfs.inspectBranch({ branch: { repo: { name: 'edges' }, name: 'master' } });
-    assert.deepEqual(branch.provenance.map((b) => `${b.repo?.name}@${b.name}`), ['images@master']);
-    await assert.rejects(c.client.pps.createPipeline({ specJson: spec('edges', 'images') }), (e: { code?: string }) => e.code === 'already_exists');
+    assert.deepEqual(
+      branch.provenance.map((b) => `${b.repo?.name}@${b.name}`),
+      ['images@master'],
+    );
+    await assert.rejects(
+      c.client.pps.createPipeline({ specJson: spec('edges', 'images') }),
+      (e: { code?: string }) => e.code === 'already_exists',
+    );
   });
 
   it('keeps the salt on update, changes it with reprocess, and keeps every spec version', async () => {
     const v1 = (await c.client.pps.createPipeline({ specJson: spec('p', 'images') })).pipelineInfo!;
-    const v2 = (await c.client.pps.createPipeline({ specJson: spec('p', 'images', { description: 'two' }), update: true })).pipelineInfo!;
+    const v2 = (
+      await c.client.pps.createPipeline({
+        specJson: spec('p', 'images', { description: 'two' }),
+        update: true,
+      })
+    ).pipelineInfo!;
     assert.equal(v2.version, 2n);
     assert.equal(v2.salt, v1.salt);
-    const v3 = (await c.client.pps.createPipeline({ specJson: spec('p', 'images'), update: true, reprocess: true })).pipelineInfo!;
+    const v3 = (
+      await c.client.pps.createPipeline({ specJson: spec('p', 'images'), update: true, reprocess: true })
+    ).pipelineInfo!;
     assert.notEqual(v3.salt, v1.salt);
     const old = await c.client.pps.inspectPipeline({ pipeline: { name: 'p' }, version: 2n });
     assert.equal(old.description, 'two');
     const all = [];
-    for await (const p of c.client.pps.listPipeline({ pipeline: { name: 'p' }, history: -1n })) all.push(p.version);
+    for await (const p of c.client.pps.listPipeline({ pipeline: { name: 'p' }, history: -1n }))
+      all.push(p.version);
     assert.deepEqual(all, [3n, 2n, 1n]);
   });
 
@@ -75,8 +104,9 @@ describe('pps pipelines', function () {
     );
     const started = await c.client.pps.startPipeline({ pipeline: { name: 'a' } });
     assert.equal(started.pipelineInfo?.stopped, false);
-    await assert.rejects(c.client.pps.deletePipeline({ pipeline: { name: 'a' } }), (e: Error & { code?: string }) =>
-      e.code === 'failed_precondition' && /"b"/.test(e.message),
+    await assert.rejects(
+      c.client.pps.deletePipeline({ pipeline: { name: 'a' } }),
+      (e: Error & { code?: string }) => e.code === 'failed_precondition' && /"b"/.test(e.message),
     );
     assert.equal((await c.client.pps.deletePipeline({ pipeline: { name: 'b' } })).deleted, true);
     assert.equal((await c.client.pps.deletePipeline({ pipeline: { name: 'a' } })).deleted, true);

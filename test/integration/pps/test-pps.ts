@@ -52,9 +52,16 @@ export async function startTestCluster(
       credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
     });
   const server = new GrpcServer({ logger: silentLogger() });
-  const pfs = await startPfs({ storage: STORAGE, gcIntervalMs: 0 }, { kv, objects, server, logger: silentLogger() });
+  const pfs = await startPfs(
+    { storage: STORAGE, gcIntervalMs: 0 },
+    { kv, objects, server, logger: silentLogger() },
+  );
   const pps = await startPps(
-    { storage: STORAGE, workerLeaseTtlSeconds: options.workerLeaseTtlSeconds ?? 30, schedulerLeaseTtlSeconds: 2 },
+    {
+      storage: STORAGE,
+      workerLeaseTtlSeconds: options.workerLeaseTtlSeconds ?? 30,
+      schedulerLeaseTtlSeconds: 2,
+    },
     { kv, objects, server, logger: silentLogger() },
   );
   const { port } = await server.listen('127.0.0.1:0');
@@ -111,7 +118,11 @@ export class FakeWorker {
   }
 
   async start(): Promise<void> {
-    const reg = await this.#c.worker.registerWorker({ pipeline: { name: this.#pipeline }, name: 'fake', concurrency: 1 });
+    const reg = await this.#c.worker.registerWorker({
+      pipeline: { name: this.#pipeline },
+      name: 'fake',
+      concurrency: 1,
+    });
     this.workerId = reg.workerId;
     this.#loop = this.#run(this.#ctl.signal);
   }
@@ -131,7 +142,10 @@ export class FakeWorker {
     try {
       while (!signal.aborted) {
         if (this.#opts.maxShards !== undefined && this.shardsDone >= this.#opts.maxShards) return;
-        const res = await this.#c.worker.acquireShard({ workerId: this.workerId, wait: { seconds: 1n, nanos: 0 } }, { signal });
+        const res = await this.#c.worker.acquireShard(
+          { workerId: this.workerId, wait: { seconds: 1n, nanos: 0 } },
+          { signal },
+        );
         if (!res.shard) continue;
         await this.processShard(res.shard, signal);
         this.shardsDone++;
@@ -167,7 +181,12 @@ export class FakeWorker {
         signal ? { signal } : {},
       );
       if ('error' in out && typeof out.error === 'string') {
-        results.push({ datumId: datum.id, state: DatumState.FAILED, error: out.error as string, exitCode: 1 });
+        results.push({
+          datumId: datum.id,
+          state: DatumState.FAILED,
+          error: out.error as string,
+          exitCode: 1,
+        });
         continue;
       }
       const files = out as Record<string, string>;
@@ -176,9 +195,16 @@ export class FakeWorker {
         { body: { $case: 'data' as const, value: Buffer.from(content) } },
       ]);
       const fs = await this.#c.client.pfs.createFileSet(ops, signal ? { signal } : {});
-      results.push({ datumId: datum.id, state: DatumState.SUCCESS, outputFileSetId: fs.fileSet?.fileSetId ?? '' });
+      results.push({
+        datumId: datum.id,
+        state: DatumState.SUCCESS,
+        outputFileSetId: fs.fileSet?.fileSetId ?? '',
+      });
     }
-    await this.#c.worker.completeShard({ workerId: this.workerId, shardId: shard.id, results }, signal ? { signal } : {});
+    await this.#c.worker.completeShard(
+      { workerId: this.workerId, shardId: shard.id, results },
+      signal ? { signal } : {},
+    );
   }
 }
 

@@ -26,11 +26,20 @@ export interface GatewayOverPfs {
   stop(): Promise<void>;
 }
 
-export async function startGatewayOverPfs(name: string, config: Partial<S3GatewayConfig> = {}): Promise<GatewayOverPfs> {
+export async function startGatewayOverPfs(
+  name: string,
+  config: Partial<S3GatewayConfig> = {},
+): Promise<GatewayOverPfs> {
   const pfsServer = await startTestPfs(name);
   const pfs = connectPfsForS3(pfsServer.address);
   const gateway = await startS3Gateway(
-    s3GatewayConfig({ address: '127.0.0.1:0', credentials: { [ACCESS_KEY]: SECRET }, minPartBytes: 1024, shutdownGraceMs: 2000, ...config }),
+    s3GatewayConfig({
+      address: '127.0.0.1:0',
+      credentials: { [ACCESS_KEY]: SECRET },
+      minPartBytes: 1024,
+      shutdownGraceMs: 2000,
+      ...config,
+    }),
     { pfs, logger: silentLogger() },
   );
   const clients: S3Client[] = [];
