@@ -7,6 +7,7 @@ import { createLogger } from '../platform/logging.ts';
 import { openObjectStore } from '../platform/object-store/open.ts';
 import { addVersionService } from '../platform/version-service.ts';
 import { PFS_SERVICE_NAME, startPfs } from './service.ts';
+import { stopOnSignals } from '../platform/shutdown.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
@@ -21,17 +22,8 @@ const pfs = await startPfs({}, { kv, objects, server, logger });
 addVersionService(server, () => [PFS_SERVICE_NAME], logger);
 await server.listen(config.grpcAddress);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'pfs stopping');
-    void (async () => {
-      await server.shutdown();
-      await pfs.stop();
-      kv.close();
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignals(logger, 'pfs', async () => {
+  await server.shutdown();
+  await pfs.stop();
+  kv.close();
+});

@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logging.ts';
 import { openObjectStore } from '../platform/object-store/open.ts';
 import { addVersionService } from '../platform/version-service.ts';
 import { PPS_SERVICE_NAME, WORKER_SERVICE_NAME, startPps } from './service.ts';
+import { stopOnSignals } from '../platform/shutdown.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });
@@ -25,17 +26,8 @@ const host = config.grpcAddress.slice(0, config.grpcAddress.lastIndexOf(':')) ||
 const own = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 pps.startBackground({ pfsAddress: process.env['TERRAIN_PFS_ADDRESS'] ?? own, ppsAddress: own });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'pps stopping');
-    void (async () => {
-      await server.shutdown();
-      await pps.stop();
-      kv.close();
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignals(logger, 'pps', async () => {
+  await server.shutdown();
+  await pps.stop();
+  kv.close();
+});

@@ -6,6 +6,7 @@ import { createLogger } from '../platform/logging.ts';
 import { S3_ENV, s3ConfigFromEnv, s3GatewayConfig } from './config.ts';
 import { connectPfsForS3 } from './pfs-grpc.ts';
 import { startS3Gateway } from './server.ts';
+import { stopOnSignals } from '../platform/shutdown.ts';
 
 const platform = loadConfig({ knownEnv: [...S3_ENV, 'TERRAIN_PFS_ADDRESS'] });
 const logger = createLogger({ level: platform.logLevel });
@@ -16,16 +17,7 @@ const pfs = connectPfsForS3(pfsAddress);
 const gateway = await startS3Gateway(config, { pfs, logger });
 logger.info({ endpoint: gateway.endpoint, pfs: pfsAddress }, 's3gateway ready');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 's3gateway stopping');
-    void (async () => {
-      await gateway.stop();
-      pfs.close();
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignals(logger, 's3gateway', async () => {
+  await gateway.stop();
+  pfs.close();
+});
